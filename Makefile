@@ -1,0 +1,34 @@
+# Two entry points, both self-installing: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP_DEMO := $(VENV)/.installed-demo
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: demo test lint typecheck pytest bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_DEMO): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[demo]'
+	touch $@
+
+$(STAMP_TEST): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(STAMP_DEMO)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/
+
+test: $(STAMP_TEST)
+	$(BIN)/ruff check realtime_nb tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest $(if $(wildcard notebooks/*.ipynb),--nbval notebooks,) tests
+
+bench: $(STAMP_TEST)
+	$(BIN)/python benchmarks/codec.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,137 @@
+"""realtime_nb: build, send, watch and hear the OpenAI Realtime API from Jupyter.
+
+The public surface, bottom to top:
+
+* **Builders**, one per client event (:func:`session_update`, :func:`append_audio`,
+  :func:`create_item`, :func:`create_response`, ...) and item helpers
+  (:func:`user_text`, :func:`function_output`, ...). Each returns an immutable
+  event with ``to_dict(dialect)`` / ``to_json(dialect)`` for GA or beta.
+* **Parsers**: :func:`parse_server_event` (lenient, never loses an unknown
+  event) and :func:`parse_client_event` (strict, as a server checks).
+* **Models** of sessions, items and responses; the full set of event classes
+  lives in :mod:`realtime_nb.wire`.
+* **Errors**, all under :class:`RealtimeError`.
+
+>>> import realtime_nb as rt
+>>> event = rt.create_response(output_modalities=["text"]).with_event_id("evt_1")
+>>> event.to_json("beta")
+'{"type":"response.create","event_id":"evt_1","response":{"modalities":["text"]}}'
+"""
+
+from .builders import (
+    append_audio,
+    assistant_text,
+    cancel_response,
+    clear_audio,
+    clear_output_audio,
+    commit_audio,
+    create_item,
+    create_item_after,
+    create_response,
+    delete_item,
+    function_output,
+    retrieve_item,
+    session_update,
+    system_text,
+    truncate_item,
+    user_audio,
+    user_text,
+)
+from .codec import UnknownServerEvent, parse_client_event, parse_server_event
+from .errors import (
+    ConnectError,
+    ConnectionClosed,
+    DecodeError,
+    EventTimeout,
+    EventValidationError,
+    RealtimeError,
+    ServerError,
+)
+from .wire import (
+    UNSET,
+    AudioConfig,
+    AudioInput,
+    AudioOutput,
+    AudioPCM,
+    AudioPCMA,
+    AudioPCMU,
+    ClientEvent,
+    Dialect,
+    FunctionCall,
+    FunctionCallOutput,
+    FunctionTool,
+    InputAudio,
+    InputText,
+    Message,
+    OutputAudio,
+    OutputText,
+    Response,
+    ResponseParams,
+    SemanticVad,
+    ServerEvent,
+    ServerVad,
+    Session,
+    TranscriptionSession,
+    Usage,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # builders
+    "session_update",
+    "append_audio",
+    "clear_audio",
+    "commit_audio",
+    "clear_output_audio",
+    "create_item",
+    "create_item_after",
+    "delete_item",
+    "retrieve_item",
+    "truncate_item",
+    "create_response",
+    "cancel_response",
+    "user_text",
+    "assistant_text",
+    "system_text",
+    "user_audio",
+    "function_output",
+    # parsing
+    "parse_server_event",
+    "parse_client_event",
+    "UnknownServerEvent",
+    # models
+    "UNSET",
+    "Dialect",
+    "ClientEvent",
+    "ServerEvent",
+    "Session",
+    "TranscriptionSession",
+    "AudioConfig",
+    "AudioInput",
+    "AudioOutput",
+    "AudioPCM",
+    "AudioPCMU",
+    "AudioPCMA",
+    "ServerVad",
+    "SemanticVad",
+    "FunctionTool",
+    "Message",
+    "InputText",
+    "InputAudio",
+    "OutputText",
+    "OutputAudio",
+    "FunctionCall",
+    "FunctionCallOutput",
+    "ResponseParams",
+    "Response",
+    "Usage",
+    # errors
+    "RealtimeError",
+    "EventValidationError",
+    "DecodeError",
+    "ConnectError",
+    "ConnectionClosed",
+    "ServerError",
+    "EventTimeout",
+]

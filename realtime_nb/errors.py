@@ -1,0 +1,129 @@
+"""Every exception realtime_nb raises, in one small tree.
+
+Catch :class:`RealtimeError` to handle anything from this package; catch a child
+to handle one failure. Each exception carries the data needed to act on it
+(the field path and allowed values, the close code, the server's error event),
+not just a message.
+
+>>> import realtime_nb
+>>> try:
+...     realtime_nb.truncate_item("item_1", 0, -5)
+... except realtime_nb.EventValidationError as exc:
+...     exc.param
+'audio_end_ms'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "RealtimeError",
+    "EventValidationError",
+    "DecodeError",
+    "ConnectError",
+    "ConnectionClosed",
+    "ServerError",
+    "EventTimeout",
+]
+
+
+class RealtimeError(Exception):
+    """Root of every exception raised by realtime_nb."""
+
+
+class EventValidationError(RealtimeError, ValueError):
+    """An event, or a value inside one, does not fit the Realtime protocol.
+
+    Raised before anything is sent: by the builders, by ``to_dict``/``to_json``
+    when a field has no counterpart in the target dialect, and by
+    :func:`~realtime_nb.parse_client_event`.
+
+    Attributes:
+        param: dotted path of the offending field, e.g.
+            ``"session.audio.input.format.rate"`` (``""`` for the whole event).
+        allowed: the values the field accepts, when they are a closed set.
+        code: a machine-readable reason, named like the real service's error
+            codes: ``"invalid_value"``, ``"invalid_type"``, ``"unknown_parameter"``,
+            ``"missing_required_parameter"``, ``"unsupported_in_dialect"``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str = "",
+        allowed: Sequence[Any] | None = None,
+        code: str = "invalid_value",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.allowed: tuple[Any, ...] | None = tuple(allowed) if allowed is not None else None
+        self.code = code
+
+
+class DecodeError(RealtimeError, ValueError):
+    """Bytes or text that are not a JSON object (malformed JSON, an array, a number...)."""
+
+
+class ConnectError(RealtimeError):
+    """The WebSocket connection could not be opened (refused, DNS, TLS, rejected key)."""
+
+
+class ConnectionClosed(RealtimeError):
+    """The connection closed; ``unsent`` lists client events that never left.
+
+    Attributes:
+        code: the WebSocket close code (``1006`` when the link just dropped).
+        reason: the close reason sent by the peer, possibly empty.
+        unsent: client events queued but not sent when the link closed.
+    """
+
+    def __init__(
+        self, code: int | None, reason: str = "", unsent: Sequence[Any] = ()
+    ) -> None:
+        detail = f"connection closed (code={code}{', reason=' + repr(reason) if reason else ''})"
+        if unsent:
+            detail += f"; {len(unsent)} event(s) not sent"
+        super().__init__(detail)
+        self.code = code
+        self.reason = reason
+        self.unsent = list(unsent)
+
+
+class ServerError(RealtimeError):
+    """The server answered with an ``error`` event.
+
+    Attributes:
+        event: the server's ``error`` event (an ``ErrorEvent``).
+        client_event: the client event whose ``event_id`` the error names, when known.
+    """
+
+    def __init__(self, event: Any, client_event: Any = None) -> None:
+        err = getattr(event, "error", None)
+        code = getattr(err, "code", None)
+        message = getattr(err, "message", str(event))
+        text = f"{code}: {message}" if isinstance(code, str) else str(message)
+        if client_event is not None:
+            text += f" (caused by {getattr(client_event, 'type', 'client event')!s})"
+        super().__init__(text)
+        self.event = event
+        self.client_event = client_event
+
+
+class EventTimeout(RealtimeError, TimeoutError):
+    """An awaited server event did not arrive in time.
+
+    Attributes:
+        expected: what was awaited (an event type or pattern).
+        received: the types of the events that did arrive meanwhile, in order.
+    """
+
+    def __init__(self, expected: str, timeout: float, received: Sequence[str] = ()) -> None:
+        seen = ", ".join(received[-20:]) if received else "nothing"
+        super().__init__(f"no {expected!r} within {timeout:g}s; received: {seen}")
+        self.expected = expected
+        self.timeout = timeout
+        self.received = list(received)

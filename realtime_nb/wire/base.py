@@ -1,0 +1,145 @@
+"""The base classes every wire value derives from, and the encoders they share.
+
+Two conventions hold everywhere in :mod:`realtime_nb.wire`:
+
+* ``UNSET`` means "not sent": the key is left out of the JSON. ``None`` means a
+  JSON ``null``, which the Realtime API gives a meaning in places
+  (``turn_detection: null`` turns voice activity detection off).
+* Values are written in the **GA** shape. :meth:`Event.to_dict` and
+  :meth:`Event.to_json` translate to the ``beta`` dialect on the way out, and
+  raise :class:`~realtime_nb.errors.EventValidationError` for a field that has no
+  beta counterpart instead of dropping it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from ..errors import EventValidationError
+from . import dialect as _dialect
+
+__all__ = [
+    "UNSET",
+    "UnsetType",
+    "Dialect",
+    "DIALECTS",
+    "WireModel",
+    "Event",
+    "ClientEvent",
+    "ServerEvent",
+]
+
+Dialect = Literal["ga", "beta"]
+"""A wire dialect: ``"ga"`` (the current API) or ``"beta"`` (``OpenAI-Beta: realtime=v1``)."""
+
+DIALECTS: tuple[str, ...] = ("ga", "beta")
+"""Every dialect name :func:`check_dialect` accepts."""
+
+_E = TypeVar("_E", bound="ClientEvent")
+
+_json_encoder = msgspec.json.Encoder()
+
+
+def check_dialect(dialect: str) -> None:
+    """Raise :class:`EventValidationError` unless ``dialect`` is ``"ga"`` or ``"beta"``."""
+    if dialect not in DIALECTS:
+        raise EventValidationError(
+            f"Invalid dialect {dialect!r}: expected one of 'ga', 'beta'.",
+            param="dialect",
+            allowed=DIALECTS,
+        )
+
+
+class WireModel(msgspec.Struct, frozen=True, kw_only=True):
+    """Base of the shared objects (sessions, items, responses...).
+
+    Fields left at ``UNSET`` are not sent. Use :meth:`to_dict` to see the GA wire
+    shape of a single object.
+
+    >>> from realtime_nb.wire import ServerVad
+    >>> ServerVad(threshold=0.6).to_dict()
+    {'type': 'server_vad', 'threshold': 0.6}
+    """
+
+    def to_dict(self) -> dict[str, Any]:
+        """The object as plain JSON-ready Python values, in the GA shape."""
+        result: dict[str, Any] = msgspec.to_builtins(self)
+        return result
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, tag_field="type"):
+    """Base of every client and server event: a ``type`` tag plus its fields."""
+
+    @property
+    def type(self) -> str:
+        """The event's ``type`` as sent in the GA dialect, e.g. ``"session.update"``."""
+        tag: str = self.__struct_config__.tag  # type: ignore[assignment]
+        return tag
+
+    def to_dict(self, dialect: Dialect = "ga") -> dict[str, Any]:
+        """The event as it goes on the wire, as plain Python values.
+
+        Args:
+            dialect: ``"ga"`` (default) or ``"beta"``.
+
+        Raises:
+            EventValidationError: a field set on this event has no counterpart in
+                ``dialect`` (for example ``session.truncation`` in beta).
+        """
+        check_dialect(dialect)
+        data: dict[str, Any] = msgspec.to_builtins(self)
+        if dialect == "ga":
+            if data["type"] in _dialect.GA_CHECKED_TYPES:
+                _dialect.check_ga(data)
+            return data
+        return _dialect.to_beta(data)
+
+    def to_json(self, dialect: Dialect = "ga") -> str:
+        """The event as the exact JSON text sent in one WebSocket frame.
+
+        >>> import realtime_nb
+        >>> realtime_nb.commit_audio().to_json()
+        '{"type":"input_audio_buffer.commit"}'
+        """
+        if dialect == "ga" and self.type not in _dialect.GA_CHECKED_TYPES:
+            # The hot path (audio appends, deltas): no dict in between.
+            return _json_encoder.encode(self).decode()
+        return _json_encoder.encode(self.to_dict(dialect)).decode()
+
+
+class ClientEvent(Event, frozen=True, kw_only=True, omit_defaults=True):
+    """Base of the events a client sends. Build them with the builder functions.
+
+    ``event_id`` is optional; when set, the server names it in any ``error``
+    event the client event causes.
+    """
+
+    event_id: Annotated[str, msgspec.Meta(min_length=1)] | None = None
+
+    def with_event_id(self: _E, event_id: str) -> _E:
+        """A copy of this event with ``event_id`` set (the original is unchanged).
+
+        >>> import realtime_nb
+        >>> realtime_nb.clear_audio().with_event_id("evt_1").to_dict()
+        {'type': 'input_audio_buffer.clear', 'event_id': 'evt_1'}
+        """
+        if not isinstance(event_id, str) or not event_id:
+            raise EventValidationError(
+                f"Invalid 'event_id': expected a non-empty string, got {event_id!r}.",
+                param="event_id",
+                code="invalid_type",
+            )
+        return msgspec.structs.replace(self, event_id=event_id)
+
+
+class ServerEvent(Event, frozen=True, kw_only=True, omit_defaults=True):
+    """Base of the events a server sends. Get them from
+    :func:`~realtime_nb.parse_server_event`.
+
+    ``event_id`` is the server's own id for the event (``""`` when absent).
+    """
+
+    event_id: str = ""

@@ -1,0 +1,134 @@
+"""The client events: one class per ``type`` the client may send.
+
+These classes are the one place that knows each client event's fields; the
+builders in :mod:`realtime_nb.builders` fill them, the codec decodes into them,
+and a form generator can walk them with :func:`msgspec.structs.fields`.
+
+The beta dialect has the same eleven types; its ``transcription_session.update``
+is :class:`SessionUpdate` holding a :class:`~realtime_nb.wire.TranscriptionSession`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from msgspec import UNSET, Meta, UnsetType
+
+from .base import ClientEvent
+from .items import Item
+from .response import ResponseParams
+from .session import AnySession
+
+__all__ = [
+    "SessionUpdate",
+    "InputAudioBufferAppend",
+    "InputAudioBufferClear",
+    "InputAudioBufferCommit",
+    "OutputAudioBufferClear",
+    "ConversationItemCreate",
+    "ConversationItemDelete",
+    "ConversationItemRetrieve",
+    "ConversationItemTruncate",
+    "ResponseCreate",
+    "ResponseCancel",
+    "AnyClientEvent",
+    "CLIENT_EVENT_TYPES",
+]
+
+_Id = Annotated[str, Meta(min_length=1)]
+
+
+class SessionUpdate(ClientEvent, frozen=True, kw_only=True, tag="session.update"):
+    """Change the session; the server answers ``session.updated`` with the full config."""
+
+    session: AnySession
+
+
+class InputAudioBufferAppend(ClientEvent, frozen=True, kw_only=True,
+                             tag="input_audio_buffer.append"):
+    """Add base64 audio (in the session's input format) to the input buffer; no reply."""
+
+    audio: str
+
+
+class InputAudioBufferClear(ClientEvent, frozen=True, kw_only=True,
+                            tag="input_audio_buffer.clear"):
+    """Discard the input buffer; the server answers ``input_audio_buffer.cleared``."""
+
+
+class InputAudioBufferCommit(ClientEvent, frozen=True, kw_only=True,
+                             tag="input_audio_buffer.commit"):
+    """Turn the buffered audio (at least 100 ms) into a user item; no response starts."""
+
+
+class OutputAudioBufferClear(ClientEvent, frozen=True, kw_only=True,
+                             tag="output_audio_buffer.clear"):
+    """Stop the audio being played out (WebRTC/SIP); send ``response.cancel`` first."""
+
+
+class ConversationItemCreate(ClientEvent, frozen=True, kw_only=True,
+                             tag="conversation.item.create"):
+    """Add an item; after ``previous_item_id`` (``"root"`` = at the start) or at the end."""
+
+    item: Item
+    previous_item_id: _Id | None | UnsetType = UNSET
+
+
+class ConversationItemDelete(ClientEvent, frozen=True, kw_only=True,
+                             tag="conversation.item.delete"):
+    """Remove an item; the server answers ``conversation.item.deleted``."""
+
+    item_id: _Id
+
+
+class ConversationItemRetrieve(ClientEvent, frozen=True, kw_only=True,
+                               tag="conversation.item.retrieve"):
+    """Ask for the server's copy of an item, audio included."""
+
+    item_id: _Id
+
+
+class ConversationItemTruncate(ClientEvent, frozen=True, kw_only=True,
+                               tag="conversation.item.truncate"):
+    """Cut an assistant audio item at what the listener heard (``audio_end_ms``, inclusive).
+
+    The server also drops the transcript, so the model's memory matches what was heard.
+    """
+
+    item_id: _Id
+    content_index: Annotated[int, Meta(ge=0)]
+    audio_end_ms: Annotated[int, Meta(ge=0)]
+
+
+class ResponseCreate(ClientEvent, frozen=True, kw_only=True, tag="response.create"):
+    """Ask the model to respond, optionally overriding session settings for this response."""
+
+    response: ResponseParams | UnsetType = UNSET
+
+
+class ResponseCancel(ClientEvent, frozen=True, kw_only=True, tag="response.cancel"):
+    """Cancel a response (by default the active one); it ends with status ``cancelled``."""
+
+    response_id: _Id | UnsetType = UNSET
+
+
+AnyClientEvent = (
+    SessionUpdate
+    | InputAudioBufferAppend
+    | InputAudioBufferClear
+    | InputAudioBufferCommit
+    | OutputAudioBufferClear
+    | ConversationItemCreate
+    | ConversationItemDelete
+    | ConversationItemRetrieve
+    | ConversationItemTruncate
+    | ResponseCreate
+    | ResponseCancel
+)
+"""Every client event, told apart by ``type``."""
+
+CLIENT_EVENT_TYPES: dict[str, type[ClientEvent]] = {
+    cls.__struct_config__.tag: cls
+    for cls in AnyClientEvent.__args__
+}
+"""Client event classes by their GA ``type``."""

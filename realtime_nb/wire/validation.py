@@ -1,0 +1,229 @@
+"""Turning plain values into wire models, with errors that name the field and its options.
+
+msgspec validates while it converts, and reports ``Invalid enum value 'x' - at
+`$.session.audio.output.voice```. :func:`convert` rewrites that into an
+:class:`~realtime_nb.errors.EventValidationError` whose ``param`` is
+``session.audio.output.voice`` and whose ``allowed`` lists the voices, found by
+walking the model's type information. With ``strict=True`` it also refuses
+keys the model does not know, as the real service does (``unknown_parameter``).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from collections.abc import Hashable
+from typing import Any, TypeVar, cast
+
+import msgspec
+import msgspec.inspect as mi
+
+from ..errors import EventValidationError
+
+__all__ = ["convert", "allowed_values", "type_info"]
+
+T = TypeVar("T")
+
+_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
+_MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]+)`$")
+_BAD_VALUE = re.compile(r"^Invalid (?:enum )?value (?P<value>.+)$")
+_LISTED = re.compile(r"expected one of (.*)$")
+_INNER_PATH = re.compile(r"^`(?P<sub>[^`]+)`: (?P<rest>.*)$", re.DOTALL)
+
+
+@functools.cache
+def type_info(tp: Hashable) -> mi.Type:
+    """msgspec's description of ``tp`` (cached: the models never change at run time)."""
+    return mi.type_info(tp)
+
+
+def _join(path: str, segment: str) -> str:
+    if not path:
+        return segment.lstrip(".")
+    return path + segment
+
+
+def _struct_members(info: mi.Type) -> list[mi.StructType]:
+    if isinstance(info, mi.StructType):
+        return [info]
+    if isinstance(info, mi.UnionType):
+        return [t for t in info.types if isinstance(t, mi.StructType)]
+    return []
+
+
+def _step(infos: list[mi.Type], segment: str) -> list[mi.Type]:
+    """Types reachable from any of ``infos`` by one path segment (field name or index)."""
+    result: list[mi.Type] = []
+    for info in infos:
+        members = info.types if isinstance(info, mi.UnionType) else (info,)
+        for member in members:
+            if segment.isdigit():
+                if isinstance(member, (mi.ListType, mi.VarTupleType)):
+                    result.append(member.item_type)
+            elif isinstance(member, mi.StructType):
+                for field in member.fields:
+                    if field.encode_name == segment:
+                        result.append(field.type)
+    return result
+
+
+def allowed_values(root: Any, path: str) -> tuple[Any, ...] | None:
+    """The closed set of values the field at ``path`` (``"a.b[0].c"``) of ``root`` takes.
+
+    Literal values of every type the field may have, or the tags of a tagged
+    union when ``path`` ends at its tag field; ``None`` when the set is open.
+    """
+    infos: list[mi.Type] = [type_info(cast(Hashable, root))]
+    segments = [name or index for name, index in _SEGMENT.findall("." + path)] if path else []
+    for position, segment in enumerate(segments):
+        last = position == len(segments) - 1
+        if last:
+            tags = [
+                s.tag
+                for info in infos
+                for s in _struct_members(info)
+                if s.tag_field == segment and s.tag is not None
+            ]
+            if tags:
+                return tuple(dict.fromkeys(tags))
+        infos = _step(infos, segment)
+        if not infos:
+            return None
+    values: list[Any] = []
+    for info in infos:
+        members = info.types if isinstance(info, mi.UnionType) else (info,)
+        for member in members:
+            if isinstance(member, mi.LiteralType):
+                values.extend(member.values)
+    return tuple(dict.fromkeys(values)) if values else None
+
+
+_MISSING_VALUE = object()
+
+
+def _value_at(data: Any, rel: str) -> Any:
+    """The value at relative path ``rel`` inside ``data``, or ``_MISSING_VALUE``."""
+    for name, index in _SEGMENT.findall("." + rel) if rel else []:
+        if name and isinstance(data, dict) and name in data:
+            data = data[name]
+        elif index and isinstance(data, list) and int(index) < len(data):
+            data = data[int(index)]
+        else:
+            return _MISSING_VALUE
+    return data
+
+
+def _translate(
+    error: msgspec.ValidationError, root: Any, prefix: str, data: Any
+) -> EventValidationError:
+    match = _AT.match(str(error))
+    assert match is not None  # the pattern matches any text
+    message = match.group("msg")
+    rel = (match.group("path") or "").lstrip(".")
+    inner = _INNER_PATH.match(message)
+    if inner:  # a model's own check (__post_init__) names a field below the failing object
+        rel = rel + "." + inner.group("sub") if rel else inner.group("sub")
+        message = inner.group("rest")
+    path = _join(prefix, ("." + rel) if rel and not rel.startswith("[") else rel)
+    missing = _MISSING.match(message)
+    if missing:
+        param = _join(path, "." + missing.group("field"))
+        return EventValidationError(
+            f"Missing required parameter: '{param}'.",
+            param=param,
+            allowed=allowed_values(root, _join(rel, "." + missing.group("field"))),
+            code="missing_required_parameter",
+        )
+    allowed = allowed_values(root, rel)
+    if inner:
+        listed = _LISTED.search(message)
+        allowed = ast.literal_eval(f"({listed.group(1)},)") if listed else None
+        return EventValidationError(f"Invalid '{path}': {message}.", param=path, allowed=allowed)
+    bad = _BAD_VALUE.match(message)
+    where = path or "event"
+    value = _value_at(data, rel)
+    got = "" if value is _MISSING_VALUE else f", got {value!r}"
+    if bad:
+        text = f"Invalid value {bad.group('value')} for '{where}'"
+        options = "; expected one of "
+        code = "invalid_value"
+    elif message.startswith("Expected"):
+        constrained = any(word in message for word in (">=", "<=", ">", "<", "length"))
+        kind = "value" if constrained else "type"
+        text = f"Invalid {kind} for '{where}': {message[0].lower()}{message[1:]}"
+        options = " or one of "
+        code = "invalid_value" if constrained else "invalid_type"
+    else:
+        text = f"Invalid '{where}': {message}"
+        options = "; expected one of "
+        code = "invalid_value"
+    if allowed:
+        text += options + ", ".join(repr(v) for v in allowed)
+    if code == "invalid_value" and not bad:
+        text += got
+    return EventValidationError(text + ".", param=path, allowed=allowed, code=code)
+
+
+def _check_unknown(value: Any, info: mi.Type, path: str) -> None:
+    """Refuse dict keys that no field of the matching model declares."""
+    if isinstance(info, mi.UnionType):
+        if isinstance(value, dict):
+            structs = _struct_members(info)
+            chosen = None
+            if len(structs) == 1:
+                chosen = structs[0]
+            else:
+                for s in structs:
+                    if s.tag_field is not None and value.get(s.tag_field) == s.tag:
+                        chosen = s
+                        break
+            if chosen is not None:
+                _check_unknown(value, chosen, path)
+            return
+        if isinstance(value, list):
+            for member in info.types:
+                if isinstance(member, (mi.ListType, mi.VarTupleType)):
+                    _check_unknown(value, member, path)
+                    return
+        return
+    if isinstance(info, mi.StructType) and isinstance(value, dict):
+        fields = {f.encode_name: f for f in info.fields}
+        for key, item in value.items():
+            field = fields.get(key)
+            if field is None:
+                if key == info.tag_field:
+                    continue
+                param = _join(path, "." + str(key))
+                raise EventValidationError(
+                    f"Unknown parameter: '{param}'.", param=param, code="unknown_parameter",
+                    allowed=tuple(fields),
+                )
+            _check_unknown(item, field.type, _join(path, "." + key))
+        return
+    if isinstance(info, (mi.ListType, mi.VarTupleType)) and isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_unknown(item, info.item_type, f"{path}[{index}]")
+
+
+def convert(data: Any, tp: type[T] | Any, *, root: str = "", strict: bool = False) -> T:
+    """Validate plain JSON values ``data`` into the model ``tp``.
+
+    Args:
+        data: dicts, lists, strings and numbers as decoded from JSON.
+        tp: a model class or a union of them.
+        root: the path of ``data`` inside its event (``"session"``), prefixed to
+            every reported ``param``.
+        strict: also refuse keys the model does not declare.
+
+    Raises:
+        EventValidationError: naming the field, and the allowed values when the
+            field takes a closed set.
+    """
+    if strict:
+        _check_unknown(data, type_info(cast(Hashable, tp)), root)
+    try:
+        return cast(T, msgspec.convert(data, tp))
+    except msgspec.ValidationError as error:
+        raise _translate(error, tp, root, data) from None
