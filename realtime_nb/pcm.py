@@ -19,7 +19,15 @@ import numpy as np
 
 from .errors import EventValidationError
 
-__all__ = ["PCM_RATE", "PCM_BYTES_PER_MS", "AudioLike", "to_base64", "pcm16_bytes", "duration_ms"]
+__all__ = [
+    "PCM_RATE",
+    "PCM_BYTES_PER_MS",
+    "AudioLike",
+    "as_pcm16",
+    "to_base64",
+    "pcm16_bytes",
+    "duration_ms",
+]
 
 PCM_RATE = 24_000
 """Sample rate of the API's PCM format, in Hz."""
@@ -59,7 +67,7 @@ def _array_to_pcm16(array: np.ndarray[Any, Any], param: str) -> bytes:
             f"Invalid '{param}': expected mono audio (a 1-D array), got shape {array.shape}.",
             param=param,
         )
-    if array.dtype == np.int16:
+    if array.dtype.kind == "i" and array.dtype.itemsize == 2:  # int16 in either byte order
         return array.astype("<i2", copy=False).tobytes()
     if np.issubdtype(array.dtype, np.floating):
         if array.size and not np.all(np.isfinite(array)):
@@ -82,6 +90,30 @@ def _array_to_pcm16(array: np.ndarray[Any, Any], param: str) -> bytes:
     )
 
 
+def as_pcm16(audio: AudioLike, param: str = "audio") -> bytes:
+    """PCM16 little-endian bytes from bytes, a numpy array or base64 text.
+
+    Raises:
+        EventValidationError: invalid base64, odd byte length, bad array, other types.
+    """
+    if isinstance(audio, str):
+        try:
+            data = binascii.a2b_base64(audio, strict_mode=True)
+        except (binascii.Error, ValueError) as error:
+            raise EventValidationError(
+                f"Invalid '{param}': not valid base64 ({error}).", param=param
+            ) from None
+        return pcm16_bytes(data, param)
+    if not isinstance(audio, (bytes, bytearray, memoryview, np.ndarray)):
+        raise EventValidationError(
+            f"Invalid '{param}': expected bytes, a base64 str or a numpy array,"
+            f" got {type(audio).__name__}.",
+            param=param,
+            code="invalid_type",
+        )
+    return pcm16_bytes(audio, param)
+
+
 def to_base64(audio: AudioLike, param: str = "audio") -> str:
     """The base64 text of PCM16 audio given as bytes, a numpy array or base64 text.
 
@@ -92,27 +124,9 @@ def to_base64(audio: AudioLike, param: str = "audio") -> str:
         EventValidationError: invalid base64, odd byte length, bad array.
     """
     if isinstance(audio, str):
-        try:
-            decoded = binascii.a2b_base64(audio, strict_mode=True)
-        except (binascii.Error, ValueError) as error:
-            raise EventValidationError(
-                f"Invalid '{param}': not valid base64 ({error}).", param=param
-            ) from None
-        if len(decoded) % 2:
-            raise EventValidationError(
-                f"Invalid '{param}': PCM16 audio needs an even number of bytes,"
-                f" got {len(decoded)}.",
-                param=param,
-            )
+        as_pcm16(audio, param)  # checks it
         return audio
-    if not isinstance(audio, (bytes, bytearray, memoryview, np.ndarray)):
-        raise EventValidationError(
-            f"Invalid '{param}': expected bytes, a base64 str or a numpy array,"
-            f" got {type(audio).__name__}.",
-            param=param,
-            code="invalid_type",
-        )
-    return base64.b64encode(pcm16_bytes(audio, param)).decode("ascii")
+    return base64.b64encode(as_pcm16(audio, param)).decode("ascii")
 
 
 def duration_ms(num_bytes: int) -> float:

@@ -46,9 +46,13 @@ class SessionUpdate(ClientEvent, frozen=True, kw_only=True, tag="session.update"
 
 class InputAudioBufferAppend(ClientEvent, frozen=True, kw_only=True,
                              tag="input_audio_buffer.append"):
-    """Add base64 audio (in the session's input format) to the input buffer; no reply."""
+    """Add audio (in the session's input format) to the input buffer; no reply.
 
-    audio: str
+    ``audio`` holds the raw bytes; msgspec writes them as the base64 text the
+    wire carries, and decoding checks the base64 for free.
+    """
+
+    audio: bytes
 
 
 class InputAudioBufferClear(ClientEvent, frozen=True, kw_only=True,

@@ -97,9 +97,9 @@ _PART_FROM_BETA = {beta: ga for ga, beta in _PART_TO_BETA.items()}
 _BETA_ITEM_TYPES = {"message", "function_call", "function_call_output", "item_reference"}
 
 
-def _unsupported(path: str, dialect: str = "beta") -> EventValidationError:
+def _unsupported(path: str, dialect: str = "beta", what: str = "") -> EventValidationError:
     return EventValidationError(
-        f"'{path}' has no counterpart in the {dialect} dialect.",
+        f"'{path}'{what} has no counterpart in the {dialect} dialect.",
         param=path,
         code="unsupported_in_dialect",
     )
@@ -193,7 +193,7 @@ def _item_to_beta(item: Any, path: str) -> Any:
         return item
     kind = item.get("type")
     if kind not in _BETA_ITEM_TYPES:
-        raise _unsupported(f"{path}.type={kind}")
+        raise _unsupported(path, what=f" (type {kind!r})")
     if kind != "message" or not isinstance(item.get("content"), list):
         return item
     content = []
@@ -201,7 +201,7 @@ def _item_to_beta(item: Any, path: str) -> Any:
         if isinstance(part, dict):
             part_type = part.get("type")
             if part_type == "input_image":
-                raise _unsupported(f"{path}.content[{index}].type=input_image")
+                raise _unsupported(f"{path}.content[{index}]", what=" (type 'input_image')")
             if part_type in _PART_TO_BETA:
                 part = {**part, "type": _PART_TO_BETA[part_type]}
         content.append(part)
@@ -501,7 +501,7 @@ def _session_event_to_beta(event: JSON) -> JSON:
     session = event.get("session")
     if isinstance(session, dict) and session.get("type") == "transcription":
         if event["type"] != "session.update":
-            raise _unsupported("session.type=transcription")
+            raise _unsupported("session", what=" (type 'transcription')")
         return {**event, "type": "transcription_session.update",
                 "session": _transcription_session_to_beta(session, "session")}
     return {**event, "session": _session_to_beta(session, "session")}
@@ -621,7 +621,7 @@ def _check_item_ga(item: Any, path: str) -> None:
         return
     for index, part in enumerate(item["content"]):
         if isinstance(part, dict) and part.get("type") == "item_reference":
-            raise _unsupported(f"{path}.content[{index}].type=item_reference", "ga")
+            raise _unsupported(f"{path}.content[{index}]", "ga", " (type 'item_reference')")
 
 
 def _check_response_ga(response: Any, path: str, items_key: str) -> None:

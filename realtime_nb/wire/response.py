@@ -21,7 +21,7 @@ from .session import (
     AudioFormat,
     CustomVoice,
     MaxOutputTokens,
-    Modality,
+    OutputModalities,
     Prompt,
     Reasoning,
     Tool,
@@ -74,7 +74,7 @@ class ResponseParams(WireModel, frozen=True, kw_only=True):
     ``parallel_tool_calls`` only in GA.
     """
 
-    output_modalities: list[Modality] | UnsetType = UNSET
+    output_modalities: OutputModalities | UnsetType = UNSET
     instructions: str | UnsetType = UNSET
     audio: ResponseAudio | UnsetType = UNSET
     max_output_tokens: MaxOutputTokens | UnsetType = UNSET
@@ -161,7 +161,7 @@ class Response(WireModel, frozen=True, kw_only=True):
     status_details: StatusDetails | None | UnsetType = UNSET
     output: list[Item] | UnsetType = UNSET
     conversation_id: str | None | UnsetType = UNSET
-    output_modalities: list[Modality] | UnsetType = UNSET
+    output_modalities: OutputModalities | UnsetType = UNSET
     audio: ResponseAudio | UnsetType = UNSET
     max_output_tokens: MaxOutputTokens | UnsetType = UNSET
     metadata: dict[str, str] | None | UnsetType = UNSET

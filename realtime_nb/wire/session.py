@@ -25,6 +25,7 @@ __all__ = [
     "VOICES",
     "BETA_VOICES",
     "Modality",
+    "OutputModalities",
     "MaxOutputTokens",
     "AudioPCM",
     "AudioPCMU",
@@ -74,6 +75,12 @@ BETA_VOICES: tuple[str, ...] = VOICES[:8]
 
 Modality = Literal["text", "audio"]
 """An output modality. GA takes exactly one: ``["audio"]`` (with transcript) or ``["text"]``."""
+
+OutputModalities = Annotated[list[Modality], Meta(min_length=1, max_length=1)]
+"""GA output modalities: exactly one of ``["audio"]`` and ``["text"]``.
+
+Beta's ``["text", "audio"]`` (audio with its transcript) is GA's ``["audio"]``.
+"""
 
 MaxOutputTokens = Annotated[int, Meta(ge=1, le=4096)] | Literal["inf"]
 """An output-token cap: 1 to 4096, or ``"inf"`` for the model's maximum."""
@@ -308,7 +315,7 @@ class Session(WireModel, frozen=True, kw_only=True, tag_field="type", tag="realt
     """
 
     model: str | UnsetType = UNSET
-    output_modalities: list[Modality] | UnsetType = UNSET
+    output_modalities: OutputModalities | UnsetType = UNSET
     instructions: str | UnsetType = UNSET
     audio: AudioConfig | UnsetType = UNSET
     include: list[Literal["item.input_audio_transcription.logprobs"]] | None | UnsetType = UNSET

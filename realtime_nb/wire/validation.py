@@ -25,7 +25,8 @@ __all__ = ["convert", "allowed_values", "type_info"]
 
 T = TypeVar("T")
 
-_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+# "<message> - at `$.a.b[0]`", or "- at `key` in `$.a`" when a dict key is at fault.
+_AT = re.compile(r"^(?P<msg>.*?)(?: - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 _MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]+)`$")
 _BAD_VALUE = re.compile(r"^Invalid (?:enum )?value (?P<value>.+)$")
@@ -143,7 +144,7 @@ def _translate(
         return EventValidationError(f"Invalid '{path}': {message}.", param=path, allowed=allowed)
     bad = _BAD_VALUE.match(message)
     where = path or "event"
-    value = _value_at(data, rel)
+    value = _MISSING_VALUE if match.group("key") else _value_at(data, rel)
     got = "" if value is _MISSING_VALUE else f", got {value!r}"
     if bad:
         text = f"Invalid value {bad.group('value')} for '{where}'"
