@@ -5,11 +5,10 @@ BIN    := $(VENV)/bin
 STAMP_DEMO := $(VENV)/.installed-demo
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test bench clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(PYTHON) tools/bootstrap_venv.py $(VENV)
 
 $(STAMP_DEMO): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[demo]'
@@ -23,9 +22,10 @@ demo: $(STAMP_DEMO)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/
 
 test: $(STAMP_TEST)
-	$(BIN)/ruff check realtime_nb tests benchmarks
+	$(BIN)/ruff check realtime_nb tests benchmarks tools
 	$(BIN)/mypy
-	$(BIN)/python -m pytest $(if $(wildcard notebooks/*.ipynb),--nbval notebooks,) tests
+	$(BIN)/python -m pytest --doctest-modules realtime_nb tests \
+		$(if $(wildcard notebooks/*.ipynb),--nbval notebooks,)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python benchmarks/codec.py

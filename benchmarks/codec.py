@@ -338,9 +338,16 @@ def sdk_helper_encode(pcm: bytes) -> str:
     return json.dumps(maybe_transform(param, _SDK_SEND_TYPE))
 
 
+_FLOOR_ENCODER = msgspec.json.Encoder()
+
+
 def base64_only(pcm: bytes) -> str:
-    """The share of the work every encoder must do: the floor for all of them."""
-    return base64.b64encode(pcm).decode()
+    """The share of the work every encoder must do: the chunk as one base64 JSON string.
+
+    msgspec's own base64 writer is the fastest found here, so this is the floor
+    for any encoder: nothing that emits the event can cost less.
+    """
+    return _FLOOR_ENCODER.encode(pcm).decode()
 
 
 def raw_encode(pcm: bytes) -> str:
@@ -465,14 +472,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "SDK helper: json.dumps(maybe_transform) (info)": best_of(
             sdk_helper_encode, chunks, repeat),
         "raw: json.dumps(dict)": best_of(raw_encode, chunks, repeat),
-        "floor: base64.b64encode(pcm).decode() (info)": best_of(base64_only, chunks, repeat),
+        "floor: the base64 JSON string alone (info)": best_of(base64_only, chunks, repeat),
     }
     names = list(enc)
     print_table("Encoding input_audio_buffer.append", n, list(enc.items()))
     print_ratios(enc[names[0]], enc[names[1]], enc[names[3]], [("SDK helper", enc[names[2]])])
     floor = enc[names[4]]
-    print(f"  base64 alone is {floor / enc[names[0]]:.0%} of our time; even an encoder costing "
-          f"nothing beyond it would reach SDK / ours = {enc[names[1]] / floor:.2f}x")
+    print(f"  the base64 string alone is {floor / enc[names[0]]:.0%} of our time; an encoder "
+          f"costing nothing beyond it would reach SDK / ours = {enc[names[1]] / floor:.2f}x")
     return 0
 
 
