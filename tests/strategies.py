@@ -50,6 +50,9 @@ def _plain(value: Any) -> Any:
 
 def for_info(info: mi.Type) -> st.SearchStrategy[Any]:
     """A strategy producing valid values (models, not dicts) for a msgspec type."""
+    if isinstance(info, mi.Metadata):
+        choices = (info.extra or {}).get("choices")
+        return st.sampled_from(choices) if choices else for_info(info.type)
     if isinstance(info, mi.UnionType):
         return st.one_of(*(for_info(t) for t in info.types))
     if isinstance(info, mi.StructType):

@@ -53,7 +53,8 @@ def check_dialect(dialect: str) -> None:
         )
 
 
-class WireModel(msgspec.Struct, frozen=True, kw_only=True):
+# repr_omit_defaults: a repr shows what was set, not a wall of UNSET (notebooks print these).
+class WireModel(msgspec.Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Base of the shared objects (sessions, items, responses...).
 
     Fields left at ``UNSET`` are not sent. Use :meth:`to_dict` to see the GA wire
@@ -70,7 +71,8 @@ class WireModel(msgspec.Struct, frozen=True, kw_only=True):
         return result
 
 
-class Event(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, tag_field="type"):
+class Event(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, tag_field="type",
+            repr_omit_defaults=True):
     """Base of every client and server event: a ``type`` tag plus its fields."""
 
     @property

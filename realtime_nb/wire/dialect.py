@@ -226,6 +226,17 @@ def _items_to_beta(items: Any, path: str) -> Any:
     return [_item_to_beta(item, f"{path}[{i}]") for i, item in enumerate(items)]
 
 
+def _input_items_to_beta(items: Any, path: str) -> Any:
+    # Beta's response input items (ConversationItemWithReference) have no `audio` part.
+    items = _items_to_beta(items, path)
+    for i, item in enumerate(items if isinstance(items, list) else ()):
+        content = item.get("content") if isinstance(item, dict) else None
+        for j, part in enumerate(content if isinstance(content, list) else ()):
+            if isinstance(part, dict) and part.get("type") == "audio":
+                raise _unsupported(f"{path}[{i}].content[{j}]", what=" (type 'output_audio')")
+    return items
+
+
 def _items_from_beta(items: Any) -> Any:
     if not isinstance(items, list):
         return items
@@ -402,7 +413,7 @@ def _response_params_to_beta(params: Any, path: str) -> Any:
     if "max_output_tokens" in rest:
         out["max_response_output_tokens"] = rest.pop("max_output_tokens")
     if "input" in rest:
-        out["input"] = _items_to_beta(rest.pop("input"), f"{path}.input")
+        out["input"] = _input_items_to_beta(rest.pop("input"), f"{path}.input")
     if "tools" in rest:
         out["tools"] = _tools_to_beta(rest.pop("tools"), f"{path}.tools")
     if "tool_choice" in rest:
@@ -641,6 +652,16 @@ def _check_transcription_session_updated(event: JSON) -> None:
     )
 
 
+def _check_function_call_arguments_done_ga(event: JSON) -> None:
+    # GA requires `name`; beta's event has none, so a beta value cannot be written as GA.
+    if "name" not in event:
+        raise EventValidationError(
+            "'name' is required in the ga dialect; the beta event has no counterpart without it.",
+            param="name",
+            code="unsupported_in_dialect",
+        )
+
+
 _GA_CHECKS: dict[str, Callable[[JSON], None]] = {
     "session.update": lambda e: _check_session_ga(e.get("session"), "session"),
     "session.created": lambda e: _check_session_ga(e.get("session"), "session"),
@@ -655,6 +676,7 @@ _GA_CHECKS: dict[str, Callable[[JSON], None]] = {
     "response.create": lambda e: _check_response_ga(e.get("response"), "response", "input"),
     "response.created": lambda e: _check_response_ga(e.get("response"), "response", "output"),
     "response.done": lambda e: _check_response_ga(e.get("response"), "response", "output"),
+    "response.function_call_arguments.done": _check_function_call_arguments_done_ga,
     "transcription_session.updated": _check_transcription_session_updated,
 }
 

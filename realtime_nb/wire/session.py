@@ -13,7 +13,6 @@ beta session read from an old log loses nothing; sending them in GA raises.
 
 from __future__ import annotations
 
-import typing
 from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, UnsetType
@@ -62,13 +61,18 @@ __all__ = [
     "AnySession",
 ]
 
-Voice = Literal[
+VOICES: tuple[str, ...] = (
     "alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"
-]
-"""The built-in voices (GA). Beta knows the first eight."""
-
-VOICES: tuple[str, ...] = typing.get_args(Voice)
+)
 """Every built-in voice name, in the SDK's order."""
+
+Voice = Annotated[str, Meta(extra={"choices": VOICES})]
+"""A built-in voice name (GA; beta knows the first eight).
+
+Open when reading, closed when writing: a server event naming a voice added
+after this release still parses, while builders and the strict client-event
+parser accept only :data:`VOICES` (the ``choices`` a form generator shows).
+"""
 
 BETA_VOICES: tuple[str, ...] = VOICES[:8]
 """The voices the beta dialect knows (no ``marin`` or ``cedar``)."""
@@ -358,7 +362,7 @@ class TranscriptionSession(WireModel, frozen=True, kw_only=True, tag_field="type
     """
 
     audio: TranscriptionAudio | UnsetType = UNSET
-    include: list[str] | None | UnsetType = UNSET
+    include: list[Literal["item.input_audio_transcription.logprobs"]] | None | UnsetType = UNSET
     modalities: list[Modality] | UnsetType = UNSET
     client_secret: dict[str, Any] | None | UnsetType = UNSET
     id: str | UnsetType = UNSET

@@ -5,7 +5,10 @@ msgspec validates while it converts, and reports ``Invalid enum value 'x' - at
 :class:`~realtime_nb.errors.EventValidationError` whose ``param`` is
 ``session.audio.output.voice`` and whose ``allowed`` lists the voices, found by
 walking the model's type information. With ``strict=True`` it also refuses
-keys the model does not know, as the real service does (``unknown_parameter``).
+keys the model does not know, as the real service does (``unknown_parameter``),
+and values outside a field's ``choices`` (a string field annotated with
+``Meta(extra={"choices": ...})``, open when reading server events, closed when
+checking what a client sends).
 """
 
 from __future__ import annotations
@@ -46,6 +49,25 @@ def _join(path: str, segment: str) -> str:
     return path + segment
 
 
+def _unwrap(info: mi.Type) -> mi.Type:
+    """The type under ``Annotated[..., Meta(extra=...)]``."""
+    return info.type if isinstance(info, mi.Metadata) else info
+
+
+def _members(info: mi.Type) -> tuple[mi.Type, ...]:
+    """The alternatives of a union (each unwrapped), or ``info`` alone."""
+    info = _unwrap(info)
+    types = info.types if isinstance(info, mi.UnionType) else (info,)
+    return tuple(_unwrap(t) for t in types)
+
+
+def _choices(info: mi.Type) -> tuple[Any, ...]:
+    """The ``choices`` declared on a string field, if any."""
+    if isinstance(info, mi.Metadata) and info.extra:
+        return tuple(info.extra.get("choices", ()))
+    return ()
+
+
 def _struct_members(info: mi.Type) -> list[mi.StructType]:
     if isinstance(info, mi.StructType):
         return [info]
@@ -58,8 +80,7 @@ def _step(infos: list[mi.Type], segment: str) -> list[mi.Type]:
     """Types reachable from any of ``infos`` by one path segment (field name or index)."""
     result: list[mi.Type] = []
     for info in infos:
-        members = info.types if isinstance(info, mi.UnionType) else (info,)
-        for member in members:
+        for member in _members(info):
             if segment.isdigit():
                 if isinstance(member, (mi.ListType, mi.VarTupleType)):
                     result.append(member.item_type)
@@ -94,8 +115,9 @@ def allowed_values(root: Any, path: str) -> tuple[Any, ...] | None:
             return None
     values: list[Any] = []
     for info in infos:
-        members = info.types if isinstance(info, mi.UnionType) else (info,)
-        for member in members:
+        raw = info.types if isinstance(info, mi.UnionType) else (info,)
+        for member in raw:
+            values.extend(_choices(member))
             if isinstance(member, mi.LiteralType):
                 values.extend(member.values)
     return tuple(dict.fromkeys(values)) if values else None
@@ -167,8 +189,20 @@ def _translate(
     return EventValidationError(text + ".", param=path, allowed=allowed, code=code)
 
 
-def _check_unknown(value: Any, info: mi.Type, path: str) -> None:
-    """Refuse dict keys that no field of the matching model declares."""
+def _check_strict(value: Any, info: mi.Type, path: str) -> None:
+    """Refuse dict keys no field of the matching model declares, and strings off ``choices``."""
+    if isinstance(value, str):
+        raw = info.types if isinstance(info, mi.UnionType) else (info,)
+        choices = [c for member in raw for c in _choices(member)]
+        if choices and value not in choices:
+            where = path or "event"
+            raise EventValidationError(
+                f"Invalid value {value!r} for '{where}'; expected one of "
+                + ", ".join(repr(c) for c in choices) + ".",
+                param=path, allowed=choices, code="invalid_value",
+            )
+        return
+    info = _unwrap(info)
     if isinstance(info, mi.UnionType):
         if isinstance(value, dict):
             structs = _struct_members(info)
@@ -181,12 +215,12 @@ def _check_unknown(value: Any, info: mi.Type, path: str) -> None:
                         chosen = s
                         break
             if chosen is not None:
-                _check_unknown(value, chosen, path)
+                _check_strict(value, chosen, path)
             return
         if isinstance(value, list):
             for member in info.types:
                 if isinstance(member, (mi.ListType, mi.VarTupleType)):
-                    _check_unknown(value, member, path)
+                    _check_strict(value, member, path)
                     return
         return
     if isinstance(info, mi.StructType) and isinstance(value, dict):
@@ -201,11 +235,11 @@ def _check_unknown(value: Any, info: mi.Type, path: str) -> None:
                     f"Unknown parameter: '{param}'.", param=param, code="unknown_parameter",
                     allowed=tuple(fields),
                 )
-            _check_unknown(item, field.type, _join(path, "." + key))
+            _check_strict(item, field.type, _join(path, "." + key))
         return
     if isinstance(info, (mi.ListType, mi.VarTupleType)) and isinstance(value, list):
         for index, item in enumerate(value):
-            _check_unknown(item, info.item_type, f"{path}[{index}]")
+            _check_strict(item, info.item_type, f"{path}[{index}]")
 
 
 def convert(data: Any, tp: type[T] | Any, *, root: str = "", strict: bool = False) -> T:
@@ -216,14 +250,15 @@ def convert(data: Any, tp: type[T] | Any, *, root: str = "", strict: bool = Fals
         tp: a model class or a union of them.
         root: the path of ``data`` inside its event (``"session"``), prefixed to
             every reported ``param``.
-        strict: also refuse keys the model does not declare.
+        strict: also refuse keys the model does not declare and strings
+            outside a field's ``choices``.
 
     Raises:
         EventValidationError: naming the field, and the allowed values when the
             field takes a closed set.
     """
     if strict:
-        _check_unknown(data, type_info(cast(Hashable, tp)), root)
+        _check_strict(data, type_info(cast(Hashable, tp)), root)
     try:
         return cast(T, msgspec.convert(data, tp))
     except msgspec.ValidationError as error:
