@@ -29,6 +29,7 @@ Only the translation lives here; the models live in their own modules.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import EventValidationError
@@ -105,10 +106,6 @@ def _unsupported(path: str, dialect: str = "beta", what: str = "") -> EventValid
     )
 
 
-def _reject_rest(obj: JSON, path: str, dialect: str = "beta") -> None:
-    """Fail on the first key left after translation: it has no counterpart."""
-    for key in obj:
-        raise _unsupported(f"{path}.{key}", dialect)
 
 
 def _keep_only(value: Any, allowed: Iterable[str], path: str) -> Any:
@@ -120,8 +117,6 @@ def _keep_only(value: Any, allowed: Iterable[str], path: str) -> Any:
     return value
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
 
 
 # -- values -------------------------------------------------------------------------------
@@ -243,202 +238,164 @@ def _items_from_beta(items: Any) -> Any:
     return [_item_from_beta(item) for item in items]
 
 
-# -- sessions -------------------------------------------------------------------------------
+# -- flat beta objects <-> nested GA objects ------------------------------------------------
 
 
-def _audio_parts(obj: JSON, path: str, sides: tuple[str, ...]) -> tuple[JSON, JSON]:
-    audio = obj.pop("audio", None)
-    if audio is None:
-        return {}, {}
-    if not isinstance(audio, dict):
-        raise _unsupported(f"{path}.audio")
-    audio = dict(audio)
-    parts = {side: dict(audio.pop(side, None) or {}) for side in sides}
-    _reject_rest(audio, f"{path}.audio")
-    return parts.get("input", {}), parts.get("output", {})
+def _unchanged(value: Any, path: str) -> Any:
+    return value
 
 
-def _input_audio_to_beta(inp: JSON, out: JSON, path: str) -> None:
-    if "format" in inp:
-        out["input_audio_format"] = _format_to_beta(inp.pop("format"), f"{path}.format")
-    if "transcription" in inp:
-        out["input_audio_transcription"] = _keep_only(
-            inp.pop("transcription"), _BETA_TRANSCRIPTION, f"{path}.transcription"
-        )
-    if "noise_reduction" in inp:
-        out["input_audio_noise_reduction"] = _keep_only(
-            inp.pop("noise_reduction"), _BETA_NOISE_REDUCTION, f"{path}.noise_reduction"
-        )
-    if "turn_detection" in inp:
-        out["turn_detection"] = _keep_only(
-            inp.pop("turn_detection"), _BETA_TURN_DETECTION, f"{path}.turn_detection"
-        )
-    _reject_rest(inp, path)
+@dataclass(frozen=True)
+class _Field:
+    """One field of a flat beta object and where it lives in the GA object."""
+
+    ga: tuple[str, ...]
+    beta: str
+    to_beta: Callable[[Any, str], Any] = _unchanged
+    from_beta: Callable[[Any, str], Any] = _unchanged
 
 
-def _input_audio_from_beta(session: JSON) -> JSON:
-    inp: JSON = {}
-    if "input_audio_format" in session:
-        inp["format"] = _format_from_beta(
-            session.pop("input_audio_format"), "session.input_audio_format"
-        )
-    if "input_audio_transcription" in session:
-        inp["transcription"] = session.pop("input_audio_transcription")
-    if "input_audio_noise_reduction" in session:
-        inp["noise_reduction"] = session.pop("input_audio_noise_reduction")
-    if "turn_detection" in session:
-        inp["turn_detection"] = _turn_detection_from_beta(session.pop("turn_detection"))
-    return inp
+def _same(*names: str) -> tuple[_Field, ...]:
+    return tuple(_Field((name,), name) for name in names)
 
 
-def _realtime_session_to_beta(session: JSON, path: str) -> JSON:
-    rest = dict(session)
-    rest.pop("type", None)
-    inp, outp = _audio_parts(rest, path, ("input", "output"))
+_MISSING = object()
+
+
+def _pop_path(obj: JSON, path: tuple[str, ...]) -> Any:
+    """Remove and return ``obj[path[0]]...[path[-1]]``, copying the dicts on the way."""
+    head, *tail = path
+    if not tail:
+        return obj.pop(head, _MISSING)
+    inner = obj.get(head)
+    if not isinstance(inner, dict):
+        return _MISSING
+    inner = obj[head] = dict(inner)
+    return _pop_path(inner, tuple(tail))
+
+
+def _set_path(obj: JSON, path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        obj = obj.setdefault(key, {})
+    obj[path[-1]] = value
+
+
+def _reject_leftovers(obj: JSON, path: str) -> None:
+    """Fail on the first key no field took: it has no beta counterpart.
+
+    Emptied containers (``audio`` once its fields moved out) are not leftovers.
+    """
+    for key, value in obj.items():
+        if isinstance(value, dict) and key in _NESTED_CONTAINERS:
+            _reject_leftovers(value, f"{path}.{key}")
+        else:
+            raise _unsupported(f"{path}.{key}")
+
+
+_NESTED_CONTAINERS = {"audio", "input", "output"}
+
+
+def _flatten(obj: Any, fields: tuple[_Field, ...], path: str) -> Any:
+    """A GA object written as its flat beta counterpart."""
+    if not isinstance(obj, dict):
+        return obj
+    rest = dict(obj)
     out: JSON = {}
-    _input_audio_to_beta(inp, out, f"{path}.audio.input")
-    if "format" in outp:
-        out["output_audio_format"] = _format_to_beta(
-            outp.pop("format"), f"{path}.audio.output.format"
-        )
-    if "voice" in outp:
-        out["voice"] = _voice_to_beta(outp.pop("voice"), f"{path}.audio.output.voice")
-    if "speed" in outp:
-        out["speed"] = outp.pop("speed")
-    _reject_rest(outp, f"{path}.audio.output")
-    if "output_modalities" in rest:
-        out["modalities"] = _modalities_to_beta(rest.pop("output_modalities"))
-    if "max_output_tokens" in rest:
-        out["max_response_output_tokens"] = rest.pop("max_output_tokens")
-    if "tools" in rest:
-        out["tools"] = _tools_to_beta(rest.pop("tools"), f"{path}.tools")
-    if "tool_choice" in rest:
-        out["tool_choice"] = _tool_choice_to_beta(rest.pop("tool_choice"), f"{path}.tool_choice")
-    for key in ("model", "instructions", "tracing", "temperature", "client_secret",
-                "id", "object", "expires_at"):
-        if key in rest:
-            out[key] = rest.pop(key)
-    _reject_rest(rest, path)
+    for field in fields:
+        value = _pop_path(rest, field.ga)
+        if value is not _MISSING:
+            out[field.beta] = field.to_beta(value, ".".join((path, *field.ga)))
+    _reject_leftovers(rest, path)
     return out
 
 
-def _realtime_session_from_beta(session: JSON) -> JSON:
-    rest = dict(session)
-    out: JSON = {"type": "realtime"}
-    inp = _input_audio_from_beta(rest)
-    outp: JSON = {}
-    if "output_audio_format" in rest:
-        outp["format"] = _format_from_beta(
-            rest.pop("output_audio_format"), "session.output_audio_format"
-        )
-    for key in ("voice", "speed"):
-        if key in rest:
-            outp[key] = rest.pop(key)
-    if "modalities" in rest:
-        out["output_modalities"] = _modalities_from_beta(rest.pop("modalities"))
-    if "max_response_output_tokens" in rest:
-        out["max_output_tokens"] = rest.pop("max_response_output_tokens")
-    audio = {side: part for side, part in (("input", inp), ("output", outp)) if part}
-    if audio:
-        out["audio"] = audio
-    out.update(rest)  # shared names, and unknown keys for the strict check to report
-    return out
-
-
-def _transcription_session_to_beta(session: JSON, path: str) -> JSON:
-    rest = dict(session)
-    rest.pop("type", None)
-    inp, _ = _audio_parts(rest, path, ("input",))
-    out: JSON = {}
-    _input_audio_to_beta(inp, out, f"{path}.audio.input")
-    for key in ("include", "modalities", "client_secret"):
-        if key in rest:
-            out[key] = rest.pop(key)
-    _reject_rest(rest, path)
-    return out
-
-
-def _transcription_session_from_beta(session: JSON) -> JSON:
-    rest = dict(session)
-    out: JSON = {"type": "transcription"}
-    inp = _input_audio_from_beta(rest)
-    if inp:
-        out["audio"] = {"input": inp}
+def _nest(obj: Any, fields: tuple[_Field, ...], path: str, head: JSON | None = None) -> Any:
+    """A flat beta object written as its GA counterpart; unknown keys stay for the strict check."""
+    if not isinstance(obj, dict):
+        return obj
+    rest = dict(obj)
+    out: JSON = dict(head or {})
+    for field in fields:
+        if field.beta in rest:
+            value = field.from_beta(rest.pop(field.beta), f"{path}.{field.beta}")
+            _set_path(out, field.ga, value)
     out.update(rest)
     return out
 
 
-def _session_to_beta(session: Any, path: str) -> Any:
-    if not isinstance(session, dict):
-        return session
-    if session.get("type") == "transcription":
-        return _transcription_session_to_beta(session, path)
-    return _realtime_session_to_beta(session, path)
+def _keeping(*allowed: str) -> Callable[[Any, str], Any]:
+    return lambda value, path: _keep_only(value, allowed, path)
 
 
-# -- responses ------------------------------------------------------------------------------
+_MODALITIES = _Field(("output_modalities",), "modalities",
+                     lambda v, _p: _modalities_to_beta(v), lambda v, _p: _modalities_from_beta(v))
+_TOOLS = _Field(("tools",), "tools", _tools_to_beta)
+_TOOL_CHOICE = _Field(("tool_choice",), "tool_choice", _tool_choice_to_beta)
+_MAX_TOKENS = _Field(("max_output_tokens",), "max_response_output_tokens")
 
+_INPUT_AUDIO_FIELDS = (
+    _Field(("audio", "input", "format"), "input_audio_format",
+           _format_to_beta, _format_from_beta),
+    _Field(("audio", "input", "transcription"), "input_audio_transcription",
+           _keeping(*_BETA_TRANSCRIPTION)),
+    _Field(("audio", "input", "noise_reduction"), "input_audio_noise_reduction",
+           _keeping(*_BETA_NOISE_REDUCTION)),
+    _Field(("audio", "input", "turn_detection"), "turn_detection",
+           _keeping(*_BETA_TURN_DETECTION), lambda v, _p: _turn_detection_from_beta(v)),
+)
 
-def _response_audio_to_beta(rest: JSON, out: JSON, path: str) -> None:
-    _, outp = _audio_parts(rest, path, ("output",))
-    if "format" in outp:
-        out["output_audio_format"] = _format_to_beta(
-            outp.pop("format"), f"{path}.audio.output.format"
-        )
-    if "voice" in outp:
-        out["voice"] = _voice_to_beta(outp.pop("voice"), f"{path}.audio.output.voice")
-    _reject_rest(outp, f"{path}.audio.output")
+_SESSION_FIELDS = (
+    *_same("model"),
+    _MODALITIES,
+    *_same("instructions"),
+    _Field(("audio", "output", "voice"), "voice", _voice_to_beta),
+    *_INPUT_AUDIO_FIELDS,
+    _Field(("audio", "output", "format"), "output_audio_format",
+           _format_to_beta, _format_from_beta),
+    _Field(("audio", "output", "speed"), "speed"),
+    _TOOLS,
+    _TOOL_CHOICE,
+    *_same("temperature"),
+    _MAX_TOKENS,
+    *_same("tracing", "client_secret", "id", "object", "expires_at"),
+)
+"""The session field map of protocol.md §4.1.3, in the beta SDK's order."""
 
+_TRANSCRIPTION_SESSION_FIELDS = (
+    *_INPUT_AUDIO_FIELDS, *_same("include", "modalities", "client_secret"),
+)
 
-def _response_audio_from_beta(rest: JSON, out: JSON, path: str) -> None:
-    outp: JSON = {}
-    if "output_audio_format" in rest:
-        outp["format"] = _format_from_beta(
-            rest.pop("output_audio_format"), f"{path}.output_audio_format"
-        )
-    if "voice" in rest:
-        outp["voice"] = rest.pop("voice")
-    if outp:
-        out["audio"] = {"output": outp}
+_RESPONSE_AUDIO_FIELDS = (
+    _Field(("audio", "output", "voice"), "voice", _voice_to_beta),
+    _Field(("audio", "output", "format"), "output_audio_format",
+           _format_to_beta, _format_from_beta),
+)
 
+_RESPONSE_PARAMS_FIELDS = (
+    _MODALITIES,
+    *_same("instructions"),
+    *_RESPONSE_AUDIO_FIELDS,
+    _TOOLS,
+    _TOOL_CHOICE,
+    *_same("temperature"),
+    _MAX_TOKENS,
+    *_same("conversation", "metadata"),
+    _Field(("input",), "input", lambda v, p: _input_items_to_beta(v, p),
+           lambda v, _p: _items_from_beta(v)),
+)
+"""``response.create``'s parameters (protocol.md §2.4)."""
 
-def _response_params_to_beta(params: Any, path: str) -> Any:
-    if not isinstance(params, dict):
-        return params
-    rest = dict(params)
-    out: JSON = {}
-    _response_audio_to_beta(rest, out, path)
-    if "output_modalities" in rest:
-        out["modalities"] = _modalities_to_beta(rest.pop("output_modalities"))
-    if "max_output_tokens" in rest:
-        out["max_response_output_tokens"] = rest.pop("max_output_tokens")
-    if "input" in rest:
-        out["input"] = _input_items_to_beta(rest.pop("input"), f"{path}.input")
-    if "tools" in rest:
-        out["tools"] = _tools_to_beta(rest.pop("tools"), f"{path}.tools")
-    if "tool_choice" in rest:
-        out["tool_choice"] = _tool_choice_to_beta(rest.pop("tool_choice"), f"{path}.tool_choice")
-    for key in ("instructions", "conversation", "metadata", "temperature"):
-        if key in rest:
-            out[key] = rest.pop(key)
-    _reject_rest(rest, path)
-    return out
-
-
-def _response_params_from_beta(params: Any) -> Any:
-    if not isinstance(params, dict):
-        return params
-    rest = dict(params)
-    out: JSON = {}
-    _response_audio_from_beta(rest, out, "response")
-    if "modalities" in rest:
-        out["output_modalities"] = _modalities_from_beta(rest.pop("modalities"))
-    if "max_response_output_tokens" in rest:
-        out["max_output_tokens"] = rest.pop("max_response_output_tokens")
-    if "input" in rest:
-        out["input"] = _items_from_beta(rest.pop("input"))
-    out.update(rest)
-    return out
+_RESPONSE_FIELDS = (
+    *_same("id", "object", "status", "status_details"),
+    _Field(("output",), "output", _items_to_beta, lambda v, _p: _items_from_beta(v)),
+    *_same("conversation_id"),
+    _MODALITIES,
+    *_RESPONSE_AUDIO_FIELDS,
+    # The beta response object keeps the GA name for this one (SDK RealtimeResponse).
+    *_same("max_output_tokens", "metadata", "temperature"),
+    _Field(("usage",), "usage", lambda v, p: _usage_to_beta(v, p)),
+)
+"""The response object of ``response.created`` / ``response.done`` (protocol.md §4.4)."""
 
 
 def _usage_to_beta(usage: Any, path: str) -> Any:
@@ -448,38 +405,29 @@ def _usage_to_beta(usage: Any, path: str) -> Any:
     return usage
 
 
+def _session_to_beta(session: Any, path: str) -> Any:
+    if not isinstance(session, dict):
+        return session
+    rest = {key: value for key, value in session.items() if key != "type"}
+    if session.get("type") == "transcription":
+        return _flatten(rest, _TRANSCRIPTION_SESSION_FIELDS, path)
+    return _flatten(rest, _SESSION_FIELDS, path)
+
+
+def _realtime_session_from_beta(session: Any) -> Any:
+    return _nest(session, _SESSION_FIELDS, "session", {"type": "realtime"})
+
+
+def _transcription_session_from_beta(session: Any) -> Any:
+    return _nest(session, _TRANSCRIPTION_SESSION_FIELDS, "session", {"type": "transcription"})
+
+
+def _response_params_to_beta(params: Any, path: str) -> Any:
+    return _flatten(params, _RESPONSE_PARAMS_FIELDS, path)
+
+
 def _response_to_beta(response: Any, path: str) -> Any:
-    if not isinstance(response, dict):
-        return response
-    rest = dict(response)
-    out: JSON = {}
-    _response_audio_to_beta(rest, out, path)
-    if "output_modalities" in rest:
-        out["modalities"] = _modalities_to_beta(rest.pop("output_modalities"))
-    if "output" in rest:
-        out["output"] = _items_to_beta(rest.pop("output"), f"{path}.output")
-    if "usage" in rest:
-        out["usage"] = _usage_to_beta(rest.pop("usage"), f"{path}.usage")
-    for key in ("id", "object", "status", "status_details", "conversation_id",
-                "max_output_tokens", "metadata", "temperature"):
-        if key in rest:
-            out[key] = rest.pop(key)
-    _reject_rest(rest, path)
-    return out
-
-
-def _response_from_beta(response: Any) -> Any:
-    if not isinstance(response, dict):
-        return response
-    rest = dict(response)
-    out: JSON = {}
-    _response_audio_from_beta(rest, out, "response")
-    if "modalities" in rest:
-        out["output_modalities"] = _modalities_from_beta(rest.pop("modalities"))
-    if "output" in rest:
-        out["output"] = _items_from_beta(rest.pop("output"))
-    out.update(rest)
-    return out
+    return _flatten(response, _RESPONSE_FIELDS, path)
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -510,12 +458,12 @@ def _without(*keys: str) -> Callable[[JSON], JSON]:
 
 def _session_event_to_beta(event: JSON) -> JSON:
     session = event.get("session")
+    translated = {**event, "session": _session_to_beta(session, "session")}
     if isinstance(session, dict) and session.get("type") == "transcription":
         if event["type"] != "session.update":
             raise _unsupported("session", what=" (type 'transcription')")
-        return {**event, "type": "transcription_session.update",
-                "session": _transcription_session_to_beta(session, "session")}
-    return {**event, "session": _session_to_beta(session, "session")}
+        translated["type"] = "transcription_session.update"
+    return translated
 
 
 _TO_BETA: dict[str, Callable[[JSON], JSON]] = {
@@ -543,9 +491,9 @@ _FROM_BETA: dict[str, Callable[[JSON], JSON]] = {
     "conversation.item.retrieved": _ITEM_FROM_BETA,
     "response.output_item.added": _ITEM_FROM_BETA,
     "response.output_item.done": _ITEM_FROM_BETA,
-    "response.create": _field("response", lambda r, _path: _response_params_from_beta(r)),
-    "response.created": _field("response", lambda r, _path: _response_from_beta(r)),
-    "response.done": _field("response", lambda r, _path: _response_from_beta(r)),
+    "response.create": _field("response", lambda r, p: _nest(r, _RESPONSE_PARAMS_FIELDS, p)),
+    "response.created": _field("response", lambda r, p: _nest(r, _RESPONSE_FIELDS, p)),
+    "response.done": _field("response", lambda r, p: _nest(r, _RESPONSE_FIELDS, p)),
     "session.created": _field("session", lambda s, _path: _realtime_session_from_beta(s)),
     "session.updated": _field("session", lambda s, _path: _realtime_session_from_beta(s)),
 }
