@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-import json
+import copy
 from typing import Any
 
 import msgspec
@@ -43,6 +43,8 @@ limit keeps hostile input from costing a deep recursion.
 """
 
 _server_decoder = msgspec.json.Decoder(AnyServerEvent)
+_GA_CLIENT_TYPES = frozenset(CLIENT_EVENT_TYPES)
+_BETA_CLIENT_TYPES = _GA_CLIENT_TYPES | {"transcription_session.update"}
 _any_decoder = msgspec.json.Decoder()
 
 
@@ -72,7 +74,7 @@ class UnknownServerEvent:
 
     def to_dict(self, dialect: Dialect = "ga") -> dict[str, Any]:
         """A copy of the raw event (unknown events are passed on unchanged in any dialect)."""
-        return json.loads(json.dumps(self.raw))  # type: ignore[no-any-return]
+        return copy.deepcopy(self.raw)
 
     def to_json(self, dialect: Dialect = "ga") -> str:
         """The raw event as compact JSON."""
@@ -183,9 +185,7 @@ def parse_client_event(
             f"Event nests deeper than {MAX_NESTING} levels.", param="", code="invalid_value"
         )
     kind = raw.get("type")
-    known = set(CLIENT_EVENT_TYPES)
-    if dialect == "beta":
-        known.add("transcription_session.update")
+    known = _BETA_CLIENT_TYPES if dialect == "beta" else _GA_CLIENT_TYPES
     if not isinstance(kind, str) or kind not in known:
         if "type" not in raw:
             raise EventValidationError(

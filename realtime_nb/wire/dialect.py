@@ -106,8 +106,6 @@ def _unsupported(path: str, dialect: str = "beta", what: str = "") -> EventValid
     )
 
 
-
-
 def _keep_only(value: Any, allowed: Iterable[str], path: str) -> Any:
     if isinstance(value, dict):
         allowed_set = set(allowed)
@@ -115,8 +113,6 @@ def _keep_only(value: Any, allowed: Iterable[str], path: str) -> Any:
             if key not in allowed_set:
                 raise _unsupported(f"{path}.{key}")
     return value
-
-
 
 
 # -- values -------------------------------------------------------------------------------
@@ -140,14 +136,14 @@ def _format_from_beta(value: Any, path: str) -> Any:
     return value
 
 
-def _modalities_to_beta(value: Any) -> Any:
+def _modalities_to_beta(value: Any, path: str) -> Any:
     # GA's ["audio"] means audio plus its transcript, which beta spells ["text", "audio"].
     if isinstance(value, list) and value == ["audio"]:
         return ["text", "audio"]
     return value
 
 
-def _modalities_from_beta(value: Any) -> Any:
+def _modalities_from_beta(value: Any, path: str) -> Any:
     if isinstance(value, list) and "audio" in value:
         return ["audio"]
     return value
@@ -173,7 +169,7 @@ def _tool_choice_to_beta(value: Any, path: str) -> Any:
     return value
 
 
-def _turn_detection_from_beta(value: Any) -> Any:
+def _turn_detection_from_beta(value: Any, path: str) -> Any:
     # Beta lets `type` default to server_vad; GA needs it to tell the variants apart.
     if isinstance(value, dict) and "type" not in value:
         return {"type": "server_vad", **value}
@@ -232,7 +228,7 @@ def _input_items_to_beta(items: Any, path: str) -> Any:
     return items
 
 
-def _items_from_beta(items: Any) -> Any:
+def _items_from_beta(items: Any, path: str = "") -> Any:
     if not isinstance(items, list):
         return items
     return [_item_from_beta(item) for item in items]
@@ -327,8 +323,8 @@ def _keeping(*allowed: str) -> Callable[[Any, str], Any]:
     return lambda value, path: _keep_only(value, allowed, path)
 
 
-_MODALITIES = _Field(("output_modalities",), "modalities",
-                     lambda v, _p: _modalities_to_beta(v), lambda v, _p: _modalities_from_beta(v))
+_MODALITIES = _Field(("output_modalities",), "modalities", _modalities_to_beta,
+                     _modalities_from_beta)
 _TOOLS = _Field(("tools",), "tools", _tools_to_beta)
 _TOOL_CHOICE = _Field(("tool_choice",), "tool_choice", _tool_choice_to_beta)
 _MAX_TOKENS = _Field(("max_output_tokens",), "max_response_output_tokens")
@@ -341,7 +337,7 @@ _INPUT_AUDIO_FIELDS = (
     _Field(("audio", "input", "noise_reduction"), "input_audio_noise_reduction",
            _keeping(*_BETA_NOISE_REDUCTION)),
     _Field(("audio", "input", "turn_detection"), "turn_detection",
-           _keeping(*_BETA_TURN_DETECTION), lambda v, _p: _turn_detection_from_beta(v)),
+           _keeping(*_BETA_TURN_DETECTION), _turn_detection_from_beta),
 )
 
 _SESSION_FIELDS = (
@@ -380,29 +376,28 @@ _RESPONSE_PARAMS_FIELDS = (
     *_same("temperature"),
     _MAX_TOKENS,
     *_same("conversation", "metadata"),
-    _Field(("input",), "input", lambda v, p: _input_items_to_beta(v, p),
-           lambda v, _p: _items_from_beta(v)),
+    _Field(("input",), "input", _input_items_to_beta, _items_from_beta),
 )
 """``response.create``'s parameters (protocol.md §2.4)."""
-
-_RESPONSE_FIELDS = (
-    *_same("id", "object", "status", "status_details"),
-    _Field(("output",), "output", _items_to_beta, lambda v, _p: _items_from_beta(v)),
-    *_same("conversation_id"),
-    _MODALITIES,
-    *_RESPONSE_AUDIO_FIELDS,
-    # The beta response object keeps the GA name for this one (SDK RealtimeResponse).
-    *_same("max_output_tokens", "metadata", "temperature"),
-    _Field(("usage",), "usage", lambda v, p: _usage_to_beta(v, p)),
-)
-"""The response object of ``response.created`` / ``response.done`` (protocol.md §4.4)."""
-
 
 def _usage_to_beta(usage: Any, path: str) -> Any:
     if isinstance(usage, dict) and isinstance(usage.get("input_token_details"), dict):
         _keep_only(usage["input_token_details"], ("text_tokens", "audio_tokens", "cached_tokens"),
                    f"{path}.input_token_details")
     return usage
+
+
+_RESPONSE_FIELDS = (
+    *_same("id", "object", "status", "status_details"),
+    _Field(("output",), "output", _items_to_beta, _items_from_beta),
+    *_same("conversation_id"),
+    _MODALITIES,
+    *_RESPONSE_AUDIO_FIELDS,
+    # The beta response object keeps the GA name for this one (SDK RealtimeResponse).
+    *_same("max_output_tokens", "metadata", "temperature"),
+    _Field(("usage",), "usage", _usage_to_beta),
+)
+"""The response object of ``response.created`` / ``response.done`` (protocol.md §4.4)."""
 
 
 def _session_to_beta(session: Any, path: str) -> Any:
