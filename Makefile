@@ -18,8 +18,10 @@ $(STAMP_TEST): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# Containers and fresh cloud machines often run as root, which Jupyter refuses by default.
 demo: $(STAMP_DEMO)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/
+	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
+		$(if $(filter 0,$(shell id -u)),--allow-root,) quickstart.ipynb
 
 test: $(STAMP_TEST)
 	$(BIN)/ruff check realtime_nb tests benchmarks tools
