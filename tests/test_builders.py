@@ -186,6 +186,32 @@ def test_bad_input_names_the_field(build: Any, param: str, code: str) -> None:
     assert isinstance(info.value, ValueError)
 
 
+@pytest.mark.parametrize(
+    ("beta_session", "param", "ga"),
+    [
+        ({"voice": "alloy"}, "session.voice", "session.audio.output.voice"),
+        ({"modalities": ["text"]}, "session.modalities", "session.output_modalities"),
+        ({"input_audio_format": "pcm16"}, "session.input_audio_format",
+         "session.audio.input.format"),
+        ({"turn_detection": None}, "session.turn_detection",
+         "session.audio.input.turn_detection"),
+        ({"max_response_output_tokens": 50}, "session.max_response_output_tokens",
+         "session.max_output_tokens"),
+    ],
+)
+def test_beta_spellings_get_a_ga_hint(beta_session: dict[str, Any], param: str, ga: str) -> None:
+    with pytest.raises(rt.EventValidationError) as info:
+        rt.session_update(beta_session)
+    assert info.value.param == param and info.value.code == "unknown_parameter"
+    assert f"GA uses '{ga}'" in str(info.value)
+
+
+def test_beta_spelling_in_response_gets_a_hint() -> None:
+    with pytest.raises(rt.EventValidationError) as info:
+        rt.create_response(voice="alloy")
+    assert "GA uses 'response.audio.output.voice'" in str(info.value)
+
+
 def test_unknown_voice_lists_the_voices() -> None:
     with pytest.raises(rt.EventValidationError) as info:
         rt.session_update({"audio": {"output": {"voice": "nova"}}})

@@ -43,6 +43,7 @@ __all__ = [
     "from_beta",
     "check_ga",
     "beta_type",
+    "ga_spelling",
 ]
 
 JSON = dict[str, Any]
@@ -398,6 +399,27 @@ _RESPONSE_FIELDS = (
     _Field(("usage",), "usage", _usage_to_beta),
 )
 """The response object of ``response.created`` / ``response.done`` (protocol.md §4.4)."""
+
+
+def _renamed(prefix: str, fields: tuple[_Field, ...]) -> dict[str, str]:
+    return {f"{prefix}.{f.beta}": ".".join((prefix, *f.ga)) for f in fields if f.ga != (f.beta,)}
+
+
+_GA_SPELLINGS: dict[str, str] = {
+    **_renamed("session", _SESSION_FIELDS),
+    **_renamed("response", _RESPONSE_PARAMS_FIELDS),
+}
+
+
+def ga_spelling(param: str) -> str | None:
+    """The GA path of a parameter spelled the beta way, or ``None``.
+
+    Used to turn "unknown parameter" into a hint for code written for beta.
+
+    >>> ga_spelling("session.voice")
+    'session.audio.output.voice'
+    """
+    return _GA_SPELLINGS.get(param)
 
 
 def _session_to_beta(session: Any, path: str) -> Any:

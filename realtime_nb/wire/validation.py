@@ -23,6 +23,7 @@ import msgspec
 import msgspec.inspect as mi
 
 from ..errors import EventValidationError
+from .dialect import ga_spelling
 
 __all__ = ["convert", "allowed_values", "type_info"]
 
@@ -231,9 +232,11 @@ def _check_strict(value: Any, info: mi.Type, path: str) -> None:
                 if key == info.tag_field:
                     continue
                 param = _join(path, "." + str(key))
+                ga = ga_spelling(param)
+                hint = f" '{param}' is the beta spelling; GA uses '{ga}'." if ga else ""
                 raise EventValidationError(
-                    f"Unknown parameter: '{param}'.", param=param, code="unknown_parameter",
-                    allowed=tuple(fields),
+                    f"Unknown parameter: '{param}'.{hint}", param=param,
+                    code="unknown_parameter", allowed=tuple(fields),
                 )
             _check_strict(item, field.type, _join(path, "." + key))
         return
