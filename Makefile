@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_DEMO := $(VENV)/.installed-demo
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test bench clean
+.PHONY: demo test notebooks bench clean
 
 $(BIN)/python:
 	$(PYTHON) tools/bootstrap_venv.py $(VENV)
@@ -28,6 +28,10 @@ test: $(STAMP_TEST)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest --doctest-modules realtime_nb tests \
 		$(if $(wildcard notebooks/*.ipynb),--nbval notebooks,)
+
+# Re-execute the notebooks in place, so that nbval compares against fresh outputs.
+notebooks: $(STAMP_TEST)
+	$(BIN)/jupyter execute --inplace --NotebookClient.record_timing=False notebooks/*.ipynb
 
 bench: $(STAMP_TEST)
 	$(BIN)/python benchmarks/codec.py
