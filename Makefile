@@ -31,7 +31,7 @@ test: $(STAMP_TEST)
 
 # Re-execute the notebooks in place, so that nbval compares against fresh outputs.
 notebooks: $(STAMP_TEST)
-	$(BIN)/jupyter execute --inplace --NotebookClient.record_timing=False notebooks/*.ipynb
+	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
 
 bench: $(STAMP_TEST)
 	$(BIN)/python benchmarks/codec.py
