@@ -119,3 +119,23 @@ def test_unknown_server_event_is_kept_whole_and_reencoded_unchanged() -> None:
     assert event.raw == raw and event.type == "response.future" and event.event_id == "event_9"
     assert json.loads(event.to_json()) == raw and event.to_dict("beta") == raw
     assert "response.future" in repr(event)
+
+
+def test_server_enums_are_open_when_reading_and_closed_when_writing() -> None:
+    # A voice or status the service adds after this release must not break parsing...
+    later = {"type": "response.done", "event_id": "event_1", "response": {
+        "status": "paused", "status_details": {"type": "paused", "reason": "nap"},
+        "audio": {"output": {"voice": "juniper"}},
+        "output": [{"type": "message", "role": "assistant", "status": "paused", "content": []}],
+    }}
+    event = rt.parse_server_event(json.dumps(later))
+    assert isinstance(event, rt.wire.ResponseDone)
+    assert event.response.status == "paused"
+    assert event.to_dict() == later
+    # ...while what a client sends is held to the documented values.
+    with pytest.raises(rt.EventValidationError) as info:
+        rt.create_response(audio={"output": {"voice": "juniper"}})
+    assert info.value.param == "response.audio.output.voice"
+    with pytest.raises(rt.EventValidationError) as info:
+        rt.create_item({"type": "message", "role": "user", "content": [], "status": "paused"})
+    assert info.value.allowed == ("completed", "incomplete", "in_progress")

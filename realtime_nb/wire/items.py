@@ -44,8 +44,8 @@ __all__ = [
     "ROLE_PARTS",
 ]
 
-ItemStatus = Literal["completed", "incomplete", "in_progress"]
-"""An item's status. It has no effect on the conversation when a client sets it."""
+ItemStatus = Annotated[str, Meta(extra={"choices": ("completed", "incomplete", "in_progress")})]
+"""An item's status (no effect on the conversation when a client sets it); open when reading."""
 
 Role = Literal["system", "user", "assistant"]
 """Who a message is from."""

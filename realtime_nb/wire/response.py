@@ -31,6 +31,7 @@ from .session import (
 
 __all__ = [
     "Metadata",
+    "RESPONSE_STATUSES",
     "ResponseStatus",
     "ResponseAudioOutput",
     "ResponseAudio",
@@ -50,8 +51,12 @@ Metadata = Annotated[
 ]
 """Up to 16 string pairs (keys up to 64 characters, values up to 512), echoed in the response."""
 
-ResponseStatus = Literal["completed", "cancelled", "failed", "incomplete", "in_progress"]
-"""A response's status."""
+RESPONSE_STATUSES = ("completed", "cancelled", "failed", "incomplete", "in_progress")
+"""The statuses a response may have."""
+
+ResponseStatus = Annotated[str, Meta(extra={"choices": RESPONSE_STATUSES})]
+"""A response's status; like every server-reported enum here, open when reading
+(a status added by the service later still parses) and closed when writing."""
 
 
 class ResponseAudioOutput(WireModel, frozen=True, kw_only=True):
@@ -104,12 +109,11 @@ class StatusDetails(WireModel, frozen=True, kw_only=True):
     ``incomplete`` -> ``max_output_tokens`` or ``content_filter``.
     """
 
-    type: Literal["completed", "cancelled", "incomplete", "failed"] | UnsetType = UNSET
-    reason: (
-        Literal["turn_detected", "client_cancelled", "max_output_tokens", "content_filter"]
-        | None
-        | UnsetType
-    ) = UNSET
+    type: Annotated[str, Meta(extra={"choices": (
+        "completed", "cancelled", "incomplete", "failed")})] | UnsetType = UNSET
+    reason: Annotated[str, Meta(extra={"choices": (
+        "turn_detected", "client_cancelled", "max_output_tokens", "content_filter",
+    )})] | None | UnsetType = UNSET
     error: StatusError | None | UnsetType = UNSET
 
 

@@ -9,9 +9,9 @@ declared once.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET, Meta, UnsetType
 
 from .base import ServerEvent, WireModel
 from .items import Item
@@ -155,7 +155,7 @@ class TranscriptionError(WireModel, frozen=True, kw_only=True):
 class RateLimit(WireModel, frozen=True, kw_only=True):
     """One rate limit and what is left of it."""
 
-    name: Literal["requests", "tokens"] | UnsetType = UNSET
+    name: Annotated[str, Meta(extra={"choices": ("requests", "tokens")})] | UnsetType = UNSET
     limit: int | UnsetType = UNSET
     remaining: int | UnsetType = UNSET
     reset_seconds: float | UnsetType = UNSET
@@ -164,7 +164,7 @@ class RateLimit(WireModel, frozen=True, kw_only=True):
 class ContentPartInfo(WireModel, frozen=True, kw_only=True):
     """A content part in ``response.content_part.*``: ``text`` or ``audio`` in both dialects."""
 
-    type: Literal["text", "audio"] | UnsetType = UNSET
+    type: Annotated[str, Meta(extra={"choices": ("text", "audio")})] | UnsetType = UNSET
     text: str | UnsetType = UNSET
     audio: str | UnsetType = UNSET
     transcript: str | UnsetType = UNSET
