@@ -13,6 +13,7 @@ Two conventions hold everywhere in :mod:`realtime_nb.wire`:
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
@@ -22,6 +23,7 @@ from ..errors import EventValidationError
 from . import dialect as _dialect
 
 __all__ = [
+    "open_literal",
     "UNSET",
     "UnsetType",
     "Dialect",
@@ -39,6 +41,25 @@ DIALECTS: tuple[str, ...] = ("ga", "beta")
 """Every dialect name :func:`check_dialect` accepts."""
 
 _E = TypeVar("_E", bound="ClientEvent")
+
+
+def open_literal(literal: Any) -> Any:
+    """The run-time form of an enumeration the server reports: ``str`` with ``choices``.
+
+    The service adds values over time (voices, statuses); a parser that refused
+    them would turn a new voice into an unreadable ``session.created``. So at
+    run time such a field is a ``str`` that carries the literal's values as
+    ``choices``: server events parse whatever comes, while builders and
+    :func:`~realtime_nb.parse_client_event` accept only the choices, and a form
+    generator lists them. Type checkers see the ``Literal`` itself, because each
+    alias is declared as::
+
+        if TYPE_CHECKING:
+            Voice = VoiceName
+        else:
+            Voice = open_literal(VoiceName)
+    """
+    return Annotated[str, msgspec.Meta(extra={"choices": typing.get_args(literal)})]
 
 _json_encoder = msgspec.json.Encoder()
 

@@ -13,11 +13,11 @@ assistant parts ``text``/``audio``; :mod:`realtime_nb.wire.dialect` renames them
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from .base import WireModel
+from .base import WireModel, open_literal
 
 __all__ = [
     "ItemStatus",
@@ -44,8 +44,11 @@ __all__ = [
     "ROLE_PARTS",
 ]
 
-ItemStatus = Annotated[str, Meta(extra={"choices": ("completed", "incomplete", "in_progress")})]
-"""An item's status (no effect on the conversation when a client sets it); open when reading."""
+if TYPE_CHECKING:
+    ItemStatus = Literal["completed", "incomplete", "in_progress"]
+else:
+    ItemStatus = open_literal(Literal["completed", "incomplete", "in_progress"])
+    """An item's status (no effect on the conversation when a client sets it)."""
 
 Role = Literal["system", "user", "assistant"]
 """Who a message is from."""

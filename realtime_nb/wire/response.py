@@ -11,11 +11,11 @@ conversation; ``input`` gives it its own context.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from .base import WireModel
+from .base import WireModel, open_literal
 from .items import InputItem, Item
 from .session import (
     AudioFormat,
@@ -31,8 +31,9 @@ from .session import (
 
 __all__ = [
     "Metadata",
-    "RESPONSE_STATUSES",
     "ResponseStatus",
+    "StatusType",
+    "StatusReason",
     "ResponseAudioOutput",
     "ResponseAudio",
     "ResponseParams",
@@ -51,12 +52,22 @@ Metadata = Annotated[
 ]
 """Up to 16 string pairs (keys up to 64 characters, values up to 512), echoed in the response."""
 
-RESPONSE_STATUSES = ("completed", "cancelled", "failed", "incomplete", "in_progress")
-"""The statuses a response may have."""
+_ResponseStatus = Literal["completed", "cancelled", "failed", "incomplete", "in_progress"]
+_StatusType = Literal["completed", "cancelled", "incomplete", "failed"]
+_StatusReason = Literal["turn_detected", "client_cancelled", "max_output_tokens", "content_filter"]
 
-ResponseStatus = Annotated[str, Meta(extra={"choices": RESPONSE_STATUSES})]
-"""A response's status; like every server-reported enum here, open when reading
-(a status added by the service later still parses) and closed when writing."""
+if TYPE_CHECKING:
+    ResponseStatus = _ResponseStatus
+    StatusType = _StatusType
+    StatusReason = _StatusReason
+else:
+    # Open when reading: see open_literal.
+    ResponseStatus = open_literal(_ResponseStatus)
+    """A response's status."""
+    StatusType = open_literal(_StatusType)
+    """How a response ended, in ``status_details``."""
+    StatusReason = open_literal(_StatusReason)
+    """Why a response was cancelled or left incomplete."""
 
 
 class ResponseAudioOutput(WireModel, frozen=True, kw_only=True):
@@ -109,11 +120,8 @@ class StatusDetails(WireModel, frozen=True, kw_only=True):
     ``incomplete`` -> ``max_output_tokens`` or ``content_filter``.
     """
 
-    type: Annotated[str, Meta(extra={"choices": (
-        "completed", "cancelled", "incomplete", "failed")})] | UnsetType = UNSET
-    reason: Annotated[str, Meta(extra={"choices": (
-        "turn_detected", "client_cancelled", "max_output_tokens", "content_filter",
-    )})] | None | UnsetType = UNSET
+    type: StatusType | UnsetType = UNSET
+    reason: StatusReason | None | UnsetType = UNSET
     error: StatusError | None | UnsetType = UNSET
 
 

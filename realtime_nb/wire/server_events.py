@@ -9,11 +9,11 @@ declared once.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from msgspec import UNSET, Meta, UnsetType
+from msgspec import UNSET, UnsetType
 
-from .base import ServerEvent, WireModel
+from .base import ServerEvent, WireModel, open_literal
 from .items import Item
 from .response import Response
 from .session import AnySession
@@ -83,6 +83,14 @@ __all__ = [
 
 
 # -- objects carried by server events ---------------------------------------------------
+
+if TYPE_CHECKING:
+    RateLimitName = Literal["requests", "tokens"]
+    PartKind = Literal["text", "audio"]
+else:
+    # Open when reading: see open_literal.
+    RateLimitName = open_literal(Literal["requests", "tokens"])
+    PartKind = open_literal(Literal["text", "audio"])
 
 
 class ErrorInfo(WireModel, frozen=True, kw_only=True):
@@ -155,7 +163,7 @@ class TranscriptionError(WireModel, frozen=True, kw_only=True):
 class RateLimit(WireModel, frozen=True, kw_only=True):
     """One rate limit and what is left of it."""
 
-    name: Annotated[str, Meta(extra={"choices": ("requests", "tokens")})] | UnsetType = UNSET
+    name: RateLimitName | UnsetType = UNSET
     limit: int | UnsetType = UNSET
     remaining: int | UnsetType = UNSET
     reset_seconds: float | UnsetType = UNSET
@@ -164,7 +172,7 @@ class RateLimit(WireModel, frozen=True, kw_only=True):
 class ContentPartInfo(WireModel, frozen=True, kw_only=True):
     """A content part in ``response.content_part.*``: ``text`` or ``audio`` in both dialects."""
 
-    type: Annotated[str, Meta(extra={"choices": ("text", "audio")})] | UnsetType = UNSET
+    type: PartKind | UnsetType = UNSET
     text: str | UnsetType = UNSET
     audio: str | UnsetType = UNSET
     transcript: str | UnsetType = UNSET

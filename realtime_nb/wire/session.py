@@ -13,14 +13,16 @@ beta session read from an old log loses nothing; sending them in GA raises.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import typing
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from .base import WireModel
+from .base import WireModel, open_literal
 
 __all__ = [
     "Voice",
+    "VoiceName",
     "VOICES",
     "BETA_VOICES",
     "Modality",
@@ -61,18 +63,20 @@ __all__ = [
     "AnySession",
 ]
 
-VOICES: tuple[str, ...] = (
+VoiceName = Literal[
     "alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"
-)
+]
+"""The built-in voices (GA; beta knows the first eight)."""
+
+VOICES: tuple[str, ...] = typing.get_args(VoiceName)
 """Every built-in voice name, in the SDK's order."""
 
-Voice = Annotated[str, Meta(extra={"choices": VOICES})]
-"""A built-in voice name (GA; beta knows the first eight).
-
-Open when reading, closed when writing: a server event naming a voice added
-after this release still parses, while builders and the strict client-event
-parser accept only :data:`VOICES` (the ``choices`` a form generator shows).
-"""
+if TYPE_CHECKING:
+    Voice = VoiceName
+else:
+    Voice = open_literal(VoiceName)
+    """A voice field: :data:`VoiceName` for type checkers, open when reading (see
+    :func:`~realtime_nb.wire.base.open_literal`)."""
 
 BETA_VOICES: tuple[str, ...] = VOICES[:8]
 """The voices the beta dialect knows (no ``marin`` or ``cedar``)."""
