@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import typing
 from typing import Any
 
@@ -40,3 +41,34 @@ def assert_no_extras(value: Any, path: str = "$") -> None:
     elif isinstance(value, dict):
         for key, item in value.items():
             assert_no_extras(item, f"{path}.{key}")
+
+
+def assert_exact_dump(model: pydantic.BaseModel, data: dict[str, Any]) -> None:
+    """The SDK kept nothing unknown, and dumps back exactly the dict we wrote."""
+    assert_no_extras(model)
+    assert model.model_dump(mode="json", exclude_unset=True, by_alias=True) == data
+
+
+class SdkUnions:
+    """The SDK's event unions of each dialect, and exact validation against them."""
+
+    def __init__(self, unions: dict[str, Any]) -> None:
+        self.adapters = {dialect: pydantic.TypeAdapter(u) for dialect, u in unions.items()}
+        self.members = {
+            dialect: {
+                typing.get_args(member.model_fields["type"].annotation)[0]: member
+                for member in union_members(union)
+            }
+            for dialect, union in unions.items()
+        }
+
+    def validate(self, data: dict[str, Any], dialect: str) -> pydantic.BaseModel:
+        """Validate with the union of ``dialect``; demand no extras and an exact dump."""
+        member = self.members[dialect].get(data["type"])
+        assert member is not None, f"{data['type']!r} is not in the {dialect} SDK union"
+        # The member first, for a readable error; then the union, which must pick it.
+        member.model_validate(copy.deepcopy(data))
+        model = self.adapters[dialect].validate_python(copy.deepcopy(data))
+        assert type(model) is member
+        assert_exact_dump(model, data)
+        return model

@@ -66,7 +66,7 @@ from realtime_nb.wire import (
 )
 from realtime_nb.wire.session import ClientSecret, ClientSecretExpiry, InputTranscription
 
-from .sdk import assert_no_extras, sdk_types, union_members
+from .sdk import SdkUnions, assert_exact_dump, sdk_types
 
 JSON = dict[str, Any]
 
@@ -89,14 +89,8 @@ class ResponseCreateEventWithReferences(ResponseCreateEvent):
 
 
 SDK_UNIONS = {"ga": GaClientEvent, "beta": BetaClientEvent}
-ADAPTERS = {dialect: pydantic.TypeAdapter(union) for dialect, union in SDK_UNIONS.items()}
-MEMBERS = {
-    dialect: {
-        typing.get_args(member.model_fields["type"].annotation)[0]: member
-        for member in union_members(union)
-    }
-    for dialect, union in SDK_UNIONS.items()
-}
+SDK = SdkUnions(SDK_UNIONS)
+ADAPTERS = SDK.adapters
 
 
 def _has_item_reference(data: JSON) -> bool:
@@ -111,20 +105,11 @@ def _has_item_reference(data: JSON) -> bool:
 
 def sdk_validate(data: JSON, dialect: str) -> pydantic.BaseModel:
     """Validate with the SDK union of ``dialect``; demand no extras and an exact dump."""
-    member = MEMBERS[dialect].get(data["type"])
-    assert member is not None, f"{data['type']!r} is not in the {dialect} SDK union"
     if dialect == "ga" and _has_item_reference(data):
-        model: pydantic.BaseModel = ResponseCreateEventWithReferences.model_validate(
-            copy.deepcopy(data)
-        )
-    else:
-        # The member first, for a readable error; then the union, which must pick it.
-        member.model_validate(copy.deepcopy(data))
-        model = ADAPTERS[dialect].validate_python(copy.deepcopy(data))
-        assert type(model) is member
-    assert_no_extras(model)
-    assert model.model_dump(mode="json", exclude_unset=True, by_alias=True) == data
-    return model
+        model = ResponseCreateEventWithReferences.model_validate(copy.deepcopy(data))
+        assert_exact_dump(model, data)
+        return model
+    return SDK.validate(data, dialect)
 
 
 # -- realistic content ----------------------------------------------------------------------------

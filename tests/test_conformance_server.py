@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import copy
 import json
-import typing
 from typing import Any
 
-import pydantic
 import pytest
 from openai.types.beta.realtime.realtime_server_event import (
     RealtimeServerEvent as BetaServerEvent,
@@ -30,36 +28,16 @@ from openai.types.realtime.realtime_server_event import RealtimeServerEvent as G
 import realtime_nb as rt
 from realtime_nb.wire import server_events as se
 
-from .sdk import assert_no_extras, sdk_types, union_members
+from .sdk import SdkUnions, sdk_types
 from .server_samples import AUDIO_DELTA_B64, BETA_SAMPLES, GA_SAMPLES, sample_id
 
 JSON = dict[str, Any]
 
 SDK_UNIONS = {"ga": GaServerEvent, "beta": BetaServerEvent}
-ADAPTERS = {dialect: pydantic.TypeAdapter(union) for dialect, union in SDK_UNIONS.items()}
+SDK = SdkUnions(SDK_UNIONS)
 SAMPLES = {"ga": GA_SAMPLES, "beta": BETA_SAMPLES}
-
-
-MEMBERS = {
-    dialect: {
-        typing.get_args(member.model_fields["type"].annotation)[0]: member
-        for member in union_members(union)
-    }
-    for dialect, union in SDK_UNIONS.items()
-}
-
-
-def sdk_validate(sample: JSON, dialect: str) -> pydantic.BaseModel:
-    """Validate with the SDK union of ``dialect``; demand no extras and an exact dump."""
-    member = MEMBERS[dialect].get(sample["type"])
-    assert member is not None, f"{sample['type']!r} is not in the {dialect} SDK union"
-    # The member first, for a readable error; then the union, which must pick that member.
-    member.model_validate(copy.deepcopy(sample))
-    model = ADAPTERS[dialect].validate_python(copy.deepcopy(sample))
-    assert type(model) is member
-    assert_no_extras(model)
-    assert model.model_dump(mode="json", exclude_unset=True, by_alias=True) == sample
-    return model
+MEMBERS = SDK.members
+sdk_validate = SDK.validate
 
 
 def _cases(dialect: str) -> list[Any]:
