@@ -16,6 +16,7 @@ LAYERS: dict[str, int] = {
     "realtime_nb.errors": 0,
     "realtime_nb.wire": 1,
     "realtime_nb.pcm": 2,
+    "realtime_nb.g711": 2,
     "realtime_nb.builders": 2,
     "realtime_nb.codec": 2,
     "realtime_nb.state": 3,

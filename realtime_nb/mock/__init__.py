@@ -1,0 +1,1 @@
+"""The mock Realtime server (placeholder while it is built)."""

@@ -1,0 +1,136 @@
+"""The server-side conversation: an ordered list of items, as the service keeps it.
+
+Items are stored whole (audio included, as base64 in the session's format) so
+``conversation.item.retrieved`` can return them; :func:`server_view` gives the
+form the service sends everywhere else, without audio bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import msgspec
+
+from ..wire import UNSET, InputAudio, Item, Message, OutputAudio, UnsetType
+from .service_errors import Refusal, unknown_item
+
+__all__ = ["Conversation", "server_view", "MAX_ITEMS"]
+
+MAX_ITEMS = 4096
+"""Items one conversation holds before the oldest are dropped.
+
+The real service truncates old context too (``truncation: "auto"``); the cap
+keeps a long-running or hostile session's memory bounded.
+"""
+
+
+def server_view(item: Item) -> Item:
+    """``item`` without audio bytes: what ``conversation.item.added/done`` and
+    ``response.done`` carry. A user audio part with no transcript reports ``null``."""
+    if not isinstance(item, Message):
+        return item
+    if not any(isinstance(part, (InputAudio, OutputAudio)) for part in item.content):
+        return item
+    content = []
+    for part in item.content:
+        if isinstance(part, (InputAudio, OutputAudio)):
+            transcript = part.transcript
+            if isinstance(part, InputAudio) and transcript is UNSET:
+                transcript = None
+            part = type(part)(transcript=transcript)
+        content.append(part)
+    return msgspec.structs.replace(item, content=content)
+
+
+class Conversation:
+    """The default conversation of one session.
+
+    >>> from realtime_nb import user_text
+    >>> conversation = Conversation("conv_1")
+    >>> conversation.insert(msgspec.structs.replace(user_text("hi"), id="item_1"))
+    >>> conversation.last_id
+    'item_1'
+    """
+
+    def __init__(self, conversation_id: str) -> None:
+        self.id = conversation_id
+        self._order: list[str] = []
+        self._items: dict[str, Item] = {}
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._items
+
+    def __iter__(self) -> Iterator[Item]:
+        return (self._items[item_id] for item_id in self._order)
+
+    @property
+    def last_id(self) -> str | None:
+        """The id of the last item, or ``None`` when the conversation is empty."""
+        return self._order[-1] if self._order else None
+
+    def previous_id(self, item_id: str) -> str | None:
+        """The id of the item before ``item_id`` (``None`` for the first)."""
+        index = self._order.index(item_id)
+        return self._order[index - 1] if index else None
+
+    def get(self, item_id: str, param: str = "item_id") -> Item:
+        """The stored item.
+
+        Raises:
+            Refusal: no such item.
+        """
+        try:
+            return self._items[item_id]
+        except KeyError:
+            raise unknown_item(item_id, param) from None
+
+    def check_position(self, previous_item_id: str | None | UnsetType) -> None:
+        """Refuse a ``previous_item_id`` that names no item (``"root"`` is always valid)."""
+        if isinstance(previous_item_id, str) and previous_item_id != "root":
+            self.get(previous_item_id, "previous_item_id")
+
+    def insert(self, item: Item, previous_item_id: str | None | UnsetType = UNSET) -> None:
+        """Add ``item`` (which must have an id) after ``previous_item_id``.
+
+        ``UNSET`` or ``None`` appends at the end; ``"root"`` inserts first.
+
+        Raises:
+            Refusal: ``previous_item_id`` names no item.
+        """
+        self.check_position(previous_item_id)
+        item_id = _id_of(item)
+        if previous_item_id == "root":
+            self._order.insert(0, item_id)
+        elif isinstance(previous_item_id, str):
+            self._order.insert(self._order.index(previous_item_id) + 1, item_id)
+        else:
+            self._order.append(item_id)
+        self._items[item_id] = item
+        while len(self._order) > MAX_ITEMS:
+            del self._items[self._order.pop(0)]
+
+    def replace(self, item: Item) -> None:
+        """Store a new version of an item already in the conversation (same id)."""
+        item_id = _id_of(item)
+        if item_id in self._items:
+            self._items[item_id] = item
+
+    def delete(self, item_id: str) -> None:
+        """Remove an item.
+
+        Raises:
+            Refusal: no such item.
+        """
+        self.get(item_id)
+        self._order.remove(item_id)
+        del self._items[item_id]
+
+
+def _id_of(item: Item) -> str:
+    item_id = getattr(item, "id", UNSET)
+    if not isinstance(item_id, str):
+        raise Refusal("Item has no id.", code="invalid_value", param="item.id")
+    return item_id

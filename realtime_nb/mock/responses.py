@@ -1,0 +1,460 @@
+"""One response of the mock model as a stream of server events (no I/O).
+
+A :class:`ResponseRun` is created by the session for each ``response.create``
+(or server-VAD turn). Its :meth:`~ResponseRun.events` generator yields every
+event of the real sequence (protocol.md §5 c, d, f) with the time, relative to
+the start of the response, at which a real-time pace would send it; the server
+decides whether to wait for those times (``--pace realtime``) or not
+(``--pace fast``). :meth:`~ResponseRun.cancel` may be called between two steps:
+the generator then closes what it opened with the usual ``.done`` events and
+ends with ``response.done`` (``status: "cancelled"``), as the service does.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from ..g711 import pcm16_to_alaw, pcm16_to_ulaw
+from ..wire import (
+    UNSET,
+    AudioFormat,
+    AudioPCMA,
+    AudioPCMU,
+    CachedTokenDetails,
+    ContentPartInfo,
+    ConversationItemAdded,
+    ConversationItemCreated,
+    ConversationItemDone,
+    Dialect,
+    FunctionCall,
+    InputTokenDetails,
+    Item,
+    Message,
+    OutputAudio,
+    OutputText,
+    OutputTokenDetails,
+    RateLimit,
+    RateLimitsUpdated,
+    Response,
+    ResponseAudio,
+    ResponseAudioOutput,
+    ResponseContentPartAdded,
+    ResponseContentPartDone,
+    ResponseCreated,
+    ResponseDone,
+    ResponseFunctionCallArgumentsDelta,
+    ResponseFunctionCallArgumentsDone,
+    ResponseOutputAudioDelta,
+    ResponseOutputAudioDone,
+    ResponseOutputAudioTranscriptDelta,
+    ResponseOutputAudioTranscriptDone,
+    ResponseOutputItemAdded,
+    ResponseOutputItemDone,
+    ResponseOutputTextDelta,
+    ResponseOutputTextDone,
+    ServerEvent,
+    StatusDetails,
+    StatusError,
+    Usage,
+)
+from .conversation import Conversation, server_view
+from .ids import IdFactory
+from .responder import Reply, count_tokens
+from .speech import speech_duration_ms, synthesize
+
+__all__ = [
+    "Emit",
+    "InputUsage",
+    "ResponsePlan",
+    "ResponseRun",
+    "AUDIO_CHUNK_MS",
+    "TOKEN_INTERVAL_MS",
+    "audio_tokens_out",
+    "output_bytes_per_ms",
+]
+
+AUDIO_CHUNK_MS = 100
+"""Audio per ``response.output_audio.delta``: 100 ms (4,800 bytes of PCM16)."""
+
+TOKEN_INTERVAL_MS = 25.0
+"""Time between text deltas at real-time pace (40 tokens per second)."""
+
+AUDIO_TOKENS_PER_SECOND_OUT = 20
+"""Output audio tokens per second of speech (an approximation; the service does not publish it)."""
+
+
+def audio_tokens_out(ms: float) -> int:
+    """Output audio tokens for ``ms`` of model speech."""
+    return int(ms * AUDIO_TOKENS_PER_SECOND_OUT / 1000)
+
+
+@dataclass(frozen=True)
+class Emit:
+    """One server event and the time (ms after the response began) a real-time pace sends it."""
+
+    event: ServerEvent
+    at_ms: float
+
+
+@dataclass(frozen=True)
+class InputUsage:
+    """Input tokens of a response's context, counted when it starts."""
+
+    text_tokens: int = 0
+    audio_tokens: int = 0
+    cached_text_tokens: int = 0
+    cached_audio_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        """All input tokens (cached ones included, as the service counts them)."""
+        return self.text_tokens + self.audio_tokens
+
+
+@dataclass
+class ResponsePlan:
+    """Everything a response needs, fixed when it is created.
+
+    Attributes:
+        conversation: the default conversation, or ``None`` for an out-of-band
+            response (``conversation: "none"``), whose output is not stored.
+        rate_limit: ``(limit, remaining_before)`` tokens; a response needing more
+            than ``remaining_before`` fails with ``rate_limit_exceeded``.
+    """
+
+    response_id: str
+    dialect: Dialect
+    reply: Reply
+    modality: str
+    voice: Any
+    output_format: AudioFormat
+    max_output_tokens: int | str
+    metadata: dict[str, str] | None
+    input_usage: InputUsage
+    conversation: Conversation | None
+    conversation_id: str | None
+    temperature: float | None = None
+    latency_ms: float = 0.0
+    rate_limit: tuple[int, int] = (40_000, 40_000)
+    seed: int = 0
+    on_audio: Callable[[], None] = field(default=lambda: None)
+    """Called when the first audio delta is generated (the session then locks the voice)."""
+
+
+class ResponseRun:
+    """A response in progress: pull its events with :meth:`events`, stop it with :meth:`cancel`."""
+
+    def __init__(self, plan: ResponsePlan, ids: IdFactory,
+                 on_done: Callable[[ResponseRun], None]) -> None:
+        self.plan = plan
+        self.id = plan.response_id
+        self._ids = ids
+        self._on_done = on_done
+        self._cancel_reason: str | None = None
+        self.finished = False
+        self.waker: Callable[[], None] | None = None
+        """Set by the I/O layer: called by :meth:`cancel` so a paced wait ends early."""
+        self.output: list[Item] = []
+        self.used_tokens = 0
+
+    @property
+    def cancelling(self) -> bool:
+        """Whether :meth:`cancel` was called."""
+        return self._cancel_reason is not None
+
+    def cancel(self, reason: str = "client_cancelled") -> None:
+        """Ask the response to stop (``"client_cancelled"`` or ``"turn_detected"``)."""
+        if self._cancel_reason is None and not self.finished:
+            self._cancel_reason = reason
+            if self.waker is not None:
+                self.waker()
+
+    # -- the stream -----------------------------------------------------------------------
+
+    def _response(self, status: str, **fields: Any) -> Response:
+        plan = self.plan
+        beta = plan.dialect == "beta"
+        return Response(
+            id=self.id, object="realtime.response", status=status,  # type: ignore[arg-type]
+            conversation_id=plan.conversation_id, output_modalities=[plan.modality],  # type: ignore[list-item]
+            audio=ResponseAudio(output=ResponseAudioOutput(format=plan.output_format,
+                                                           voice=plan.voice)),
+            max_output_tokens=plan.max_output_tokens,  # type: ignore[arg-type]
+            metadata=plan.metadata,
+            temperature=plan.temperature if beta and plan.temperature is not None else UNSET,
+            **fields,
+        )
+
+    def events(self) -> Iterator[Emit]:
+        """Every event of the response, in the service's order, each with its pace time.
+
+        Each event gets its server ``event_id`` as it is produced.
+        """
+        for emit in self._events():
+            event = msgspec.structs.replace(emit.event, event_id=self._ids.new("event"))
+            yield Emit(event, emit.at_ms)
+
+    def _events(self) -> Iterator[Emit]:
+        try:
+            yield Emit(ResponseCreated(response=self._response(
+                "in_progress", status_details=None, output=[], usage=None)), 0.0)
+            limit, remaining = self.plan.rate_limit
+            if remaining <= 0 or self.plan.input_usage.total > remaining:
+                yield from self._fail_rate_limited(limit)
+                return
+            if self.plan.reply.tool_call is not None:
+                yield from self._function_call()
+            else:
+                yield from self._message()
+        finally:
+            self.finished = True
+            self._on_done(self)
+
+    def _item_events(self, item: Item, at: float, *, done: bool) -> Iterator[Emit]:
+        conversation = self.plan.conversation
+        if conversation is None:
+            return
+        item_id = getattr(item, "id", "")
+        if not done:
+            previous = conversation.last_id
+            conversation.insert(item)
+            cls: type[ConversationItemAdded] | type[ConversationItemCreated] = (
+                ConversationItemAdded if self.plan.dialect == "ga" else ConversationItemCreated)
+            yield Emit(cls(item=server_view(item), previous_item_id=previous), at)
+            return
+        conversation.replace(item)
+        if self.plan.dialect == "ga" and item_id in conversation:
+            previous = conversation.previous_id(item_id)
+            yield Emit(ConversationItemDone(item=server_view(item), previous_item_id=previous), at)
+
+    def _budget(self, text: str, audio: bool) -> tuple[str, bool]:
+        """``text`` cut to the output-token cap, and whether it was cut."""
+        cap = self.plan.max_output_tokens
+        if not isinstance(cap, int) or self._output_tokens(text, audio) <= cap:
+            return text, False
+        words = text.split(" ")
+        while words and self._output_tokens(" ".join(words), audio) > cap:
+            words.pop()
+        return " ".join(words), True
+
+    @staticmethod
+    def _output_tokens(text: str, audio: bool) -> int:
+        tokens = count_tokens(text)
+        if audio:
+            tokens += audio_tokens_out(speech_duration_ms(text))
+        return tokens
+
+    def _usage(self, text_out: int, audio_out: int) -> Usage:
+        inp = self.plan.input_usage
+        cached = inp.cached_text_tokens + inp.cached_audio_tokens
+        details: dict[str, Any] = dict(text_tokens=inp.text_tokens,
+                                       audio_tokens=inp.audio_tokens, cached_tokens=cached)
+        if self.plan.dialect == "ga":
+            input_details = InputTokenDetails(
+                **details, image_tokens=0,
+                cached_tokens_details=CachedTokenDetails(
+                    text_tokens=inp.cached_text_tokens, audio_tokens=inp.cached_audio_tokens,
+                    image_tokens=0))
+        else:
+            input_details = InputTokenDetails(**details)
+        output = text_out + audio_out
+        self.used_tokens = inp.total + output
+        return Usage(total_tokens=inp.total + output, input_tokens=inp.total,
+                     output_tokens=output, input_token_details=input_details,
+                     output_token_details=OutputTokenDetails(text_tokens=text_out,
+                                                             audio_tokens=audio_out))
+
+    def _finish(self, status: str, at: float, reason: str | None, usage: Usage,
+                error: StatusError | None = None) -> Iterator[Emit]:
+        details = None
+        if status != "completed":
+            details = StatusDetails(type=status, reason=reason,  # type: ignore[arg-type]
+                                    error=error if error is not None else UNSET)
+        output = [server_view(item) for item in self.output]
+        yield Emit(ResponseDone(response=self._response(
+            status, status_details=details, output=output, usage=usage)), at)
+        limit, remaining = self.plan.rate_limit
+        left = max(0, remaining - self.used_tokens)
+        yield Emit(RateLimitsUpdated(rate_limits=[RateLimit(
+            name="tokens", limit=limit, remaining=left,
+            reset_seconds=round((limit - left) * 60 / limit, 3) if limit else 0.0)]), at)
+
+    def _fail_rate_limited(self, limit: int) -> Iterator[Emit]:
+        error = StatusError(type="rate_limit_exceeded", code="rate_limit_exceeded",
+                            message=f"Rate limit reached for tokens: limit {limit}. "
+                                    "Please try again later.")
+        self.used_tokens = 0
+        yield from self._finish("failed", 0.0, None, Usage(
+            total_tokens=0, input_tokens=0, output_tokens=0), error)
+
+    # -- an assistant message (text, or audio with transcript) -------------------------------
+
+    def _message(self) -> Iterator[Emit]:
+        plan = self.plan
+        audio = plan.modality == "audio"
+        text, cut = self._budget(plan.reply.text, audio)
+        item_id = self._ids.new("item")
+        item = Message(id=item_id, object="realtime.item" if plan.dialect == "beta" else UNSET,
+                       role="assistant", status="in_progress", content=[])
+        self.output.append(item)
+        common = dict(response_id=self.id, item_id=item_id, output_index=0, content_index=0)
+        yield Emit(ResponseOutputItemAdded(response_id=self.id, output_index=0, item=item), 0.0)
+        yield from self._item_events(item, 0.0, done=False)
+        part_kind = "audio" if audio else "text"
+        yield Emit(ResponseContentPartAdded(
+            **common, part=ContentPartInfo(type=part_kind, transcript="") if audio  # type: ignore[arg-type]
+            else ContentPartInfo(type="text", text="")), plan.latency_ms)
+        words = _deltas(text)
+        said = ""
+        audio_bytes = bytearray()
+        at = plan.latency_ms
+        if audio:
+            pcm = synthesize(text, seed=plan.seed, voice=str(plan.voice))
+            wire_audio = _encode_output(pcm, plan.output_format)
+            per_ms = output_bytes_per_ms(plan.output_format)
+            chunk = int(AUDIO_CHUNK_MS * per_ms)
+            total_ms = len(wire_audio) / per_ms
+            word_times = _word_times(words, total_ms)
+            next_word = 0
+            for start in range(0, len(wire_audio), chunk):
+                if self.cancelling:
+                    break
+                chunk_ms = start / per_ms
+                at = plan.latency_ms + chunk_ms
+                while next_word < len(words) and word_times[next_word] <= chunk_ms + AUDIO_CHUNK_MS:
+                    said += words[next_word]
+                    yield Emit(ResponseOutputAudioTranscriptDelta(
+                        **common, delta=words[next_word]), at)  # type: ignore[arg-type]
+                    next_word += 1
+                piece = wire_audio[start:start + chunk]
+                audio_bytes += piece
+                if start == 0:
+                    plan.on_audio()
+                yield Emit(ResponseOutputAudioDelta(
+                    **common, delta=base64.b64encode(piece).decode("ascii")), at)  # type: ignore[arg-type]
+                self._store_partial(item, said, bytes(audio_bytes))
+            if not self.cancelling:
+                said += "".join(words[next_word:])
+                at = plan.latency_ms + total_ms
+            yield Emit(ResponseOutputAudioDone(**common), at)  # type: ignore[arg-type]
+            yield Emit(ResponseOutputAudioTranscriptDone(**common, transcript=said), at)  # type: ignore[arg-type]
+            part = ContentPartInfo(type="audio", transcript=said)
+            final_part: Any = OutputAudio(audio=base64.b64encode(bytes(audio_bytes)).decode(),
+                                          transcript=said)
+            text_out = count_tokens(said)
+            audio_out = audio_tokens_out(len(audio_bytes) / per_ms)
+        else:
+            for index, word in enumerate(words):
+                if self.cancelling:
+                    break
+                at = plan.latency_ms + index * TOKEN_INTERVAL_MS
+                said += word
+                yield Emit(ResponseOutputTextDelta(**common, delta=word), at)  # type: ignore[arg-type]
+                self._store_partial(item, said, None)
+            yield Emit(ResponseOutputTextDone(**common, text=said), at)  # type: ignore[arg-type]
+            part = ContentPartInfo(type="text", text=said)
+            final_part = OutputText(text=said)
+            text_out, audio_out = count_tokens(said), 0
+        yield Emit(ResponseContentPartDone(**common, part=part), at)  # type: ignore[arg-type]
+        if self.cancelling:
+            status, reason = "cancelled", self._cancel_reason
+        elif cut:
+            status, reason = "incomplete", "max_output_tokens"
+        else:
+            status, reason = "completed", None
+        final = msgspec.structs.replace(
+            item, status="completed" if status == "completed" else "incomplete",
+            content=[final_part])
+        self.output[0] = final
+        yield Emit(ResponseOutputItemDone(response_id=self.id, output_index=0,
+                                          item=server_view(final)), at)
+        yield from self._item_events(final, at, done=True)
+        yield from self._finish(status, at, reason, self._usage(text_out, audio_out))
+
+    def _store_partial(self, item: Message, said: str, audio: bytes | None) -> None:
+        """Keep the conversation's copy current, so a retrieve or truncate mid-response
+        sees what has been generated so far."""
+        conversation = self.plan.conversation
+        if conversation is None:
+            return
+        part: Any = (OutputAudio(audio=base64.b64encode(audio).decode(), transcript=said)
+                     if audio is not None else OutputText(text=said))
+        conversation.replace(msgspec.structs.replace(item, content=[part]))
+
+    # -- a function call ------------------------------------------------------------------
+
+    def _function_call(self) -> Iterator[Emit]:
+        plan = self.plan
+        call = plan.reply.tool_call
+        assert call is not None
+        item_id, call_id = self._ids.new("item"), self._ids.new("call")
+        item = FunctionCall(id=item_id, object="realtime.item" if plan.dialect == "beta" else UNSET,
+                            call_id=call_id, name=call.name, arguments="", status="in_progress")
+        self.output.append(item)
+        yield Emit(ResponseOutputItemAdded(response_id=self.id, output_index=0, item=item), 0.0)
+        yield from self._item_events(item, 0.0, done=False)
+        arguments = ""
+        at = plan.latency_ms
+        for index, piece in enumerate(_chunks(call.arguments, 8)):
+            if self.cancelling:
+                break
+            at = plan.latency_ms + index * TOKEN_INTERVAL_MS
+            arguments += piece
+            yield Emit(ResponseFunctionCallArgumentsDelta(
+                response_id=self.id, item_id=item_id, output_index=0, call_id=call_id,
+                delta=piece), at)
+        name = call.name if plan.dialect == "ga" else UNSET
+        yield Emit(ResponseFunctionCallArgumentsDone(
+            response_id=self.id, item_id=item_id, output_index=0, call_id=call_id,
+            arguments=arguments, name=name), at)
+        status = "cancelled" if self.cancelling else "completed"
+        final = msgspec.structs.replace(item, arguments=arguments,
+                                        status="completed" if status == "completed"
+                                        else "incomplete")
+        self.output[0] = final
+        yield Emit(ResponseOutputItemDone(response_id=self.id, output_index=0, item=final), at)
+        yield from self._item_events(final, at, done=True)
+        yield from self._finish(status, at, self._cancel_reason,
+                                self._usage(count_tokens(arguments), 0))
+
+
+def _deltas(text: str) -> list[str]:
+    """Text split the way deltas arrive: each word with the space before it."""
+    words = text.split(" ")
+    return [words[0], *(" " + word for word in words[1:])] if text else []
+
+
+def _word_times(words: list[str], total_ms: float) -> list[float]:
+    """When each word starts in the synthesized audio, proportional to its offset in the text."""
+    length = sum(len(w) for w in words) or 1
+    times, offset = [], 0
+    for word in words:
+        times.append(total_ms * offset / length)
+        offset += len(word)
+    return times
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+
+
+def output_bytes_per_ms(fmt: AudioFormat) -> float:
+    """Bytes per millisecond of model audio: 48 for 24 kHz PCM16, 8 for 8 kHz G.711."""
+    return 8.0 if isinstance(fmt, (AudioPCMU, AudioPCMA)) else 48.0
+
+
+def _encode_output(pcm: np.ndarray[Any, Any], fmt: AudioFormat) -> bytes:
+    """Model audio in the session's output format (G.711 is 8 kHz: every third sample,
+    after a three-tap average as a crude anti-alias filter)."""
+    if isinstance(fmt, (AudioPCMU, AudioPCMA)):
+        usable = len(pcm) - len(pcm) % 3
+        narrow = pcm[:usable].astype(np.int32).reshape(-1, 3).mean(axis=1).astype("<i2")
+        raw = narrow.tobytes()
+        return pcm16_to_ulaw(raw) if isinstance(fmt, AudioPCMU) else pcm16_to_alaw(raw)
+    return pcm.astype("<i2", copy=False).tobytes()

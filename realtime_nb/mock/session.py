@@ -1,0 +1,659 @@
+"""One mock connection's protocol state, with no I/O: frames in, server events out.
+
+:class:`MockSession` is what the mock server runs per WebSocket connection, and
+what a test can drive directly: :meth:`~MockSession.opening` gives the events
+sent on connect, :meth:`~MockSession.receive` takes one client frame and
+returns a :class:`Step` (events to send now, and responses to start streaming).
+Every refusal becomes an ``error`` event linked to the client event's
+``event_id`` and leaves the session as it was.
+
+>>> session = MockSession(seed=1)
+>>> [event.type for event in session.opening()]
+['session.created', 'conversation.created']
+>>> step = session.receive('{"type":"input_audio_buffer.commit","event_id":"e1"}')
+>>> step.events[0].error.code, step.events[0].error.event_id
+('input_audio_buffer_commit_empty', 'e1')
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import msgspec
+
+from ..codec import parse_client_event
+from ..errors import DecodeError, EventValidationError
+from ..wire import (
+    UNSET,
+    AudioConfig,
+    AudioFormat,
+    AudioInput,
+    AudioOutput,
+    AudioPCM,
+    ClientEvent,
+    ConversationCreated,
+    ConversationItemAdded,
+    ConversationItemCreate,
+    ConversationItemCreated,
+    ConversationItemDelete,
+    ConversationItemDeleted,
+    ConversationItemDone,
+    ConversationItemRetrieve,
+    ConversationItemRetrieved,
+    ConversationItemTruncate,
+    ConversationItemTruncated,
+    Dialect,
+    DurationUsage,
+    ErrorEvent,
+    FunctionCall,
+    FunctionCallOutput,
+    FunctionTool,
+    InputAudio,
+    InputAudioBufferAppend,
+    InputAudioBufferClear,
+    InputAudioBufferCleared,
+    InputAudioBufferCommit,
+    InputAudioBufferCommitted,
+    InputAudioBufferSpeechStarted,
+    InputAudioBufferSpeechStopped,
+    InputAudioTranscriptionCompleted,
+    InputAudioTranscriptionDelta,
+    InputText,
+    Item,
+    ItemReference,
+    Message,
+    OutputAudio,
+    OutputAudioBufferClear,
+    OutputText,
+    ResponseCancel,
+    ResponseCreate,
+    ResponseParams,
+    SemanticVad,
+    ServerEvent,
+    ServerVad,
+    Session,
+    SessionCreated,
+    SessionUpdate,
+    SessionUpdated,
+    TokenUsage,
+    TokenUsageInputDetails,
+    ToolChoiceFunction,
+)
+from ..wire import (
+    Conversation as ConversationInfo,
+)
+from . import service_errors as refuse
+from .conversation import Conversation, server_view
+from .ids import IdFactory
+from .input_audio import (
+    MAX_APPEND_BYTES,
+    MAX_BUFFERED_MS,
+    MIN_COMMIT_MS,
+    InputAudioBuffer,
+    input_bytes_per_ms,
+    input_rate,
+)
+from .responder import Script, ToolSpec, Turn, count_tokens
+from .responses import InputUsage, ResponsePlan, ResponseRun, output_bytes_per_ms
+from .service_errors import Refusal
+from .session_config import default_session, merge_session
+from .vad import EnergyVad, SpeechStarted
+
+__all__ = ["MockSession", "Step", "RATE_LIMIT_TOKENS", "CACHE_MIN_TOKENS"]
+
+RATE_LIMIT_TOKENS = 40_000
+"""The ``tokens`` limit ``rate_limits.updated`` reports (the value in a GA capture)."""
+
+CACHE_MIN_TOKENS = 1024
+"""Prompt length from which the service caches a prefix, in blocks of 64 tokens."""
+
+_INPUT_AUDIO_TOKENS_PER_S = 10
+_OUTPUT_AUDIO_TOKENS_PER_S = 20
+_SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 500, "auto": 500, "high": 200}
+
+
+@dataclass
+class Step:
+    """What the session answers one client frame with.
+
+    Attributes:
+        events: server events to send now, in order.
+        runs: responses that started; stream each with :meth:`ResponseRun.events`.
+    """
+
+    events: list[ServerEvent] = field(default_factory=list)
+    runs: list[ResponseRun] = field(default_factory=list)
+
+
+class MockSession:
+    """The state of one Realtime session as the service keeps it.
+
+    Args:
+        dialect: ``"ga"`` or ``"beta"``: every event in and out uses this dialect.
+        model: the model named in the connection URL.
+        seed: makes ids and latencies repeatable; ``None`` for random ones.
+        script: decides replies, tool calls and transcripts (default: :class:`Script`).
+        token_budget: tokens this connection may use in all; when spent, responses
+            fail with ``rate_limit_exceeded`` (a fault for teaching and tests).
+            ``None`` (the default) reports a full bucket after every response.
+        now: the clock for ``expires_at`` (epoch seconds).
+    """
+
+    def __init__(self, *, dialect: Dialect = "ga", model: str = "gpt-realtime",
+                 seed: int | None = None, script: Script | None = None,
+                 token_budget: int | None = None,
+                 now: Callable[[], float] = time.time) -> None:
+        self.dialect: Dialect = dialect
+        self.ids = IdFactory(seed)
+        self._random = random.Random(seed)
+        self.script = script or Script()
+        self.session = default_session(dialect, model=model, session_id=self.ids.new("sess"),
+                                       now=int(now()))
+        self.conversation = Conversation(self.ids.new("conv"))
+        self.buffer = InputAudioBuffer(self._input_format)
+        self.vad: EnergyVad | None = None
+        self._vad_origin_ms = 0.0
+        self._speech_item: str | None = None
+        self._speech_start_ms = 0
+        self._configure_vad()
+        self.active: ResponseRun | None = None
+        """The response writing to the default conversation, if any."""
+        self.runs: dict[str, ResponseRun] = {}
+        """Every response still streaming, out-of-band ones included."""
+        self.voice_locked = False
+        self.token_budget = token_budget
+        self._audio_turns = 0
+        self._cached_prefix = 0
+        self._seed = seed or 0
+
+    # -- session settings ------------------------------------------------------------------
+
+    @property
+    def _audio(self) -> AudioConfig:
+        audio = self.session.audio
+        return audio if isinstance(audio, AudioConfig) else AudioConfig()
+
+    @property
+    def _input(self) -> AudioInput:
+        value = self._audio.input
+        return value if isinstance(value, AudioInput) else AudioInput()
+
+    @property
+    def _output(self) -> AudioOutput:
+        value = self._audio.output
+        return value if isinstance(value, AudioOutput) else AudioOutput()
+
+    @property
+    def _input_format(self) -> AudioFormat:
+        fmt = self._input.format
+        return fmt if not isinstance(fmt, type(UNSET)) else AudioPCM()
+
+    @property
+    def _output_format(self) -> AudioFormat:
+        fmt = self._output.format
+        return fmt if not isinstance(fmt, type(UNSET)) else AudioPCM()
+
+    @property
+    def turn_detection(self) -> ServerVad | SemanticVad | None:
+        """The session's turn detection (``None``: manual commits)."""
+        value = self._input.turn_detection
+        return value if isinstance(value, (ServerVad, SemanticVad)) else None
+
+    def _configure_vad(self) -> None:
+        detection = self.turn_detection
+        if detection is None:
+            self.vad = None
+            self._speech_item = None
+            return
+        if isinstance(detection, ServerVad):
+            threshold = _or(detection.threshold, 0.5)
+            padding = _or(detection.prefix_padding_ms, 300)
+            silence = _or(detection.silence_duration_ms, 500)
+        else:
+            threshold, padding = 0.5, 300
+            silence = _SEMANTIC_SILENCE_MS.get(_or(detection.eagerness, "auto"), 500)
+        rate = input_rate(self._input_format)
+        if self.vad is not None and self.vad.rate == rate:
+            self.vad.configure(threshold=threshold, prefix_padding_ms=padding,
+                               silence_duration_ms=silence)
+            return
+        # A new detector starts its clock at 0: remember where the session's timeline was.
+        self._vad_origin_ms = self.buffer.end_ms
+        self.vad = EnergyVad(threshold=threshold, prefix_padding_ms=padding,
+                             silence_duration_ms=silence, rate=rate)
+
+    # -- entry points ----------------------------------------------------------------------
+
+    def opening(self) -> list[ServerEvent]:
+        """The events sent as soon as a client connects."""
+        return [
+            SessionCreated(event_id=self.ids.new("event"), session=self.session),
+            ConversationCreated(event_id=self.ids.new("event"), conversation=ConversationInfo(
+                id=self.conversation.id, object="realtime.conversation")),
+        ]
+
+    def receive(self, frame: str | bytes) -> Step:
+        """Handle one client frame (JSON text) and say what to send back."""
+        step = Step()
+        event_id: str | None = None
+        try:
+            raw = _decode(frame)
+            candidate = raw.get("event_id")
+            event_id = candidate if isinstance(candidate, str) else None
+            try:
+                event = parse_client_event(raw, self.dialect)
+            except EventValidationError as error:
+                if raw.get("type") == "input_audio_buffer.append" and error.param == "audio":
+                    raise refuse.invalid_audio() from None
+                raise refuse.from_validation(error) from None
+            self._dispatch(event, step)
+        except Refusal as refusal:
+            step.events.append(self.error(refusal, event_id))
+        step.events = [self.stamp(event) for event in step.events]
+        return step
+
+    def stamp(self, event: ServerEvent) -> ServerEvent:
+        """``event`` with a server ``event_id`` (``event_…``) if it has none yet."""
+        if event.event_id:
+            return event
+        return msgspec.structs.replace(event, event_id=self.ids.new("event"))
+
+    def error(self, refusal: Refusal, event_id: str | None = None) -> ErrorEvent:
+        """The ``error`` event for a refusal, linked to the client's ``event_id``."""
+        return ErrorEvent(event_id=self.ids.new("event"), error=refusal.linked_to(event_id))
+
+    def _dispatch(self, event: ClientEvent, step: Step) -> None:
+        handler = self._HANDLERS[type(event)]
+        handler(self, event, step)
+
+    # -- session.update ----------------------------------------------------------------------
+
+    def _on_session_update(self, event: SessionUpdate, step: Step) -> None:
+        update = event.session
+        if not isinstance(update, Session):
+            raise refuse.wrong_session_type("realtime", "transcription")
+        current = self.session
+        if isinstance(update.model, str) and update.model != current.model:
+            raise refuse.model_locked(str(current.model), update.model)
+        new_voice = update.audio.output.voice if (
+            isinstance(update.audio, AudioConfig) and isinstance(update.audio.output, AudioOutput)
+        ) else UNSET
+        if self.voice_locked and new_voice is not UNSET and new_voice != self._output.voice:
+            raise refuse.voice_locked()
+        if (current.tracing not in (None, UNSET) and update.tracing is not UNSET
+                and update.tracing != current.tracing):
+            raise refuse.tracing_locked()
+        update = msgspec.structs.replace(update, id=UNSET, object=UNSET, expires_at=UNSET)
+        self.session = merge_session(current, update, self.dialect)
+        self.buffer.set_format(self._input_format)
+        self._configure_vad()
+        step.events.append(SessionUpdated(session=self.session))
+
+    # -- input audio ----------------------------------------------------------------------------
+
+    def _on_append(self, event: InputAudioBufferAppend, step: Step) -> None:
+        audio = event.audio
+        if len(audio) > MAX_APPEND_BYTES:
+            raise refuse.audio_too_large(len(audio), MAX_APPEND_BYTES)
+        if input_bytes_per_ms(self._input_format) == 48 and len(audio) % 2:
+            raise refuse.invalid_audio()
+        if self.buffer.buffered_ms + len(audio) / self.buffer.bytes_per_ms > MAX_BUFFERED_MS:
+            raise Refusal(
+                f"Input audio buffer is full ({MAX_BUFFERED_MS // 60000} minutes); commit or"
+                " clear it before appending more.", code="input_audio_buffer_full",
+                param="audio")
+        samples = self.buffer.append(audio)
+        if self.vad is None:
+            return
+        for vad_event in self.vad.feed(samples):
+            if isinstance(vad_event, SpeechStarted):
+                self._speech_started(vad_event.audio_start_ms + self._vad_origin_ms, step)
+            else:
+                # The service's audio_end_ms includes the silence that ended the turn.
+                end = vad_event.audio_end_ms + self.vad.silence_duration_ms + self._vad_origin_ms
+                self._speech_stopped(min(end, self.buffer.end_ms), step)
+        if not self.vad.in_speech:
+            # Keep only what a next turn's prefix padding could reach back to.
+            self.buffer.drop_before(self.buffer.end_ms - self.vad.prefix_padding_ms - 100)
+
+    def _speech_started(self, start_ms: float, step: Step) -> None:
+        start_ms = max(start_ms, self.buffer.start_ms)
+        self._speech_item = self.ids.new("item")
+        self._speech_start_ms = int(start_ms)
+        step.events.append(InputAudioBufferSpeechStarted(
+            audio_start_ms=int(start_ms), item_id=self._speech_item))
+        detection = self.turn_detection
+        if (self.active is not None and detection is not None
+                and _or(detection.interrupt_response, True)):
+            self.active.cancel("turn_detected")
+
+    def _speech_stopped(self, end_ms: float, step: Step) -> None:
+        item_id = self._speech_item or self.ids.new("item")
+        self._speech_item = None
+        step.events.append(InputAudioBufferSpeechStopped(audio_end_ms=int(end_ms),
+                                                         item_id=item_id))
+        audio = self.buffer.take(self._speech_start_ms, end_ms)
+        self._commit(audio, item_id, step)
+        detection = self.turn_detection
+        if detection is not None and _or(detection.create_response, True) and self.active is None:
+            step.runs.append(self._start_response(ResponseParams()))
+
+    def _on_commit(self, event: InputAudioBufferCommit, step: Step) -> None:
+        if self.buffer.buffered_ms < MIN_COMMIT_MS:
+            raise refuse.commit_too_small(self.buffer.buffered_ms)
+        item_id = self._speech_item or self.ids.new("item")
+        self._speech_item = None
+        if self.vad is not None:
+            self.vad.reset()
+        self._commit(self.buffer.take(), item_id, step)
+
+    def _commit(self, audio: bytes, item_id: str, step: Step) -> None:
+        previous = self.conversation.last_id
+        step.events.append(InputAudioBufferCommitted(item_id=item_id, previous_item_id=previous))
+        item = Message(id=item_id, role="user", status="completed",
+                       object="realtime.item" if self.dialect == "beta" else UNSET,
+                       content=[InputAudio(audio=base64.b64encode(audio).decode("ascii"),
+                                           transcript=None)])
+        self._add_item(item, UNSET, step)
+        audio_ms = len(audio) / input_bytes_per_ms(self._input_format)
+        transcript = self.script.transcript(self._audio_turns, int(audio_ms))
+        self._audio_turns += 1
+        transcription = self._input.transcription
+        if transcription in (None, UNSET):
+            return
+        for index, word in enumerate(transcript.split(" ")):
+            step.events.append(InputAudioTranscriptionDelta(
+                item_id=item_id, content_index=0, delta=word if index == 0 else " " + word))
+        model = getattr(transcription, "model", UNSET)
+        usage: TokenUsage | DurationUsage
+        if model == "whisper-1":
+            usage = DurationUsage(seconds=round(audio_ms / 1000, 3))
+        else:
+            audio_tokens = int(audio_ms * _INPUT_AUDIO_TOKENS_PER_S / 1000)
+            text_tokens = count_tokens(transcript)
+            usage = TokenUsage(input_tokens=audio_tokens, output_tokens=text_tokens,
+                               total_tokens=audio_tokens + text_tokens,
+                               input_token_details=TokenUsageInputDetails(
+                                   audio_tokens=audio_tokens, text_tokens=0))
+        step.events.append(InputAudioTranscriptionCompleted(
+            item_id=item_id, content_index=0, transcript=transcript, usage=usage))
+        if item_id in self.conversation:
+            stored = self.conversation.get(item_id)
+            if isinstance(stored, Message) and isinstance(stored.content[0], InputAudio):
+                part = msgspec.structs.replace(stored.content[0], transcript=transcript)
+                self.conversation.replace(msgspec.structs.replace(stored, content=[part]))
+
+    def _on_clear(self, event: InputAudioBufferClear, step: Step) -> None:
+        self.buffer.clear()
+        self._speech_item = None
+        if self.vad is not None:
+            self.vad.reset()
+        step.events.append(InputAudioBufferCleared())
+
+    def _on_output_clear(self, event: OutputAudioBufferClear, step: Step) -> None:
+        raise refuse.webrtc_only(event.type)
+
+    # -- conversation items --------------------------------------------------------------------
+
+    def _add_item(self, item: Item, previous_item_id: Any, step: Step) -> None:
+        self.conversation.insert(item, previous_item_id)
+        item_id = getattr(item, "id", "")
+        previous = self.conversation.previous_id(item_id)
+        view = server_view(item)
+        if self.dialect == "beta":
+            step.events.append(ConversationItemCreated(item=view, previous_item_id=previous))
+        else:
+            step.events.append(ConversationItemAdded(item=view, previous_item_id=previous))
+            step.events.append(ConversationItemDone(item=view, previous_item_id=previous))
+
+    def _on_item_create(self, event: ConversationItemCreate, step: Step) -> None:
+        item = event.item
+        self.conversation.check_position(event.previous_item_id)
+        if isinstance(item, Message) and item.role == "assistant" and any(
+                isinstance(part, OutputAudio) for part in item.content):
+            raise refuse.assistant_audio_item()
+        item_id = getattr(item, "id", UNSET)
+        if isinstance(item_id, str) and item_id in self.conversation:
+            raise Refusal(f"Item with id '{item_id}' already exists in the conversation.",
+                          code="invalid_value", param="item.id")
+        changes: dict[str, Any] = {}
+        if not isinstance(item_id, str):
+            changes["id"] = self.ids.new("item")
+        if hasattr(item, "status") and item.status is UNSET:
+            changes["status"] = "completed"
+        if hasattr(item, "object"):
+            changes["object"] = "realtime.item" if self.dialect == "beta" else UNSET
+        self._add_item(msgspec.structs.replace(item, **changes), event.previous_item_id, step)
+
+    def _on_item_retrieve(self, event: ConversationItemRetrieve, step: Step) -> None:
+        step.events.append(ConversationItemRetrieved(item=self.conversation.get(event.item_id)))
+
+    def _on_item_delete(self, event: ConversationItemDelete, step: Step) -> None:
+        self.conversation.delete(event.item_id)
+        step.events.append(ConversationItemDeleted(item_id=event.item_id))
+
+    def _on_item_truncate(self, event: ConversationItemTruncate, step: Step) -> None:
+        item = self.conversation.get(event.item_id)
+        if not (isinstance(item, Message) and item.role == "assistant"):
+            raise refuse.truncate_not_audio()
+        if not 0 <= event.content_index < len(item.content):
+            if not item.content:
+                raise refuse.truncate_not_audio()
+            raise refuse.bad_content_index(event.content_index, len(item.content))
+        part = item.content[event.content_index]
+        if not isinstance(part, OutputAudio) or not isinstance(part.audio, str):
+            raise refuse.truncate_not_audio()
+        audio = base64.b64decode(part.audio)
+        per_ms = output_bytes_per_ms(self._output_format)
+        audio_ms = len(audio) / per_ms
+        if event.audio_end_ms > audio_ms:
+            raise refuse.truncate_too_long(int(audio_ms), event.audio_end_ms)
+        keep = int(event.audio_end_ms * per_ms)
+        keep -= keep % (2 if per_ms == 48 else 1)
+        # The service drops the transcript so no unheard text stays in the context.
+        cut = OutputAudio(audio=base64.b64encode(audio[:keep]).decode("ascii"), transcript="")
+        content = list(item.content)
+        content[event.content_index] = cut
+        self.conversation.replace(msgspec.structs.replace(item, content=content))
+        step.events.append(ConversationItemTruncated(
+            item_id=event.item_id, content_index=event.content_index,
+            audio_end_ms=event.audio_end_ms))
+
+    # -- responses -------------------------------------------------------------------------------
+
+    def _on_response_create(self, event: ResponseCreate, step: Step) -> None:
+        params = event.response if isinstance(event.response, ResponseParams) else ResponseParams()
+        step.runs.append(self._start_response(params))
+
+    def _on_response_cancel(self, event: ResponseCancel, step: Step) -> None:
+        if isinstance(event.response_id, str):
+            run = self.runs.get(event.response_id)
+        else:
+            run = self.active
+        if run is None or run.cancelling:
+            raise refuse.cancel_not_active()
+        run.cancel("client_cancelled")
+
+    def _context(self, params: ResponseParams) -> list[Item]:
+        if not isinstance(params.input, list):
+            return list(self.conversation)
+        items: list[Item] = []
+        for index, entry in enumerate(params.input):
+            if isinstance(entry, ItemReference):
+                items.append(self.conversation.get(entry.id, f"response.input[{index}].id"))
+            else:
+                items.append(entry)
+        known_calls = {i.call_id for i in [*self.conversation, *items]
+                       if isinstance(i, FunctionCall)}
+        for entry in items:
+            if isinstance(entry, FunctionCallOutput) and entry.call_id not in known_calls:
+                raise refuse.tool_call_not_found(entry.call_id)
+        return items
+
+    def _start_response(self, params: ResponseParams) -> ResponseRun:
+        mode = params.conversation if isinstance(params.conversation, str) else "auto"
+        if mode not in ("auto", "none"):
+            raise Refusal(f"Invalid 'response.conversation': '{mode}'. Supported values are:"
+                          " 'auto' and 'none'.", code="invalid_value",
+                          param="response.conversation")
+        in_band = mode == "auto"
+        if in_band and self.active is not None:
+            raise refuse.active_response(self.active.id)
+        context = self._context(params)
+        session = self.session
+        modalities = _pick(params.output_modalities, session.output_modalities, ["audio"])
+        audio_params = params.audio.output if not isinstance(params.audio, type(UNSET)) else UNSET
+        voice = _pick(getattr(audio_params, "voice", UNSET), self._output.voice, "alloy")
+        fmt = _pick(getattr(audio_params, "format", UNSET), self._output_format, AudioPCM())
+        tools = _pick(params.tools, session.tools, [])
+        choice = _pick(params.tool_choice, session.tool_choice, "auto")
+        instructions = _pick(params.instructions, session.instructions, "")
+        turn = _turn(context, tools, choice, instructions)
+        reply = self.script.reply(turn)
+        usage = self._input_usage(context, instructions, tools, in_band)
+        limit = RATE_LIMIT_TOKENS
+        remaining = limit if self.token_budget is None else max(0, self.token_budget)
+        temperature = session.temperature if isinstance(session.temperature, float) else None
+        metadata = params.metadata if isinstance(params.metadata, dict) else None
+        plan = ResponsePlan(
+            response_id=self.ids.new("resp"), dialect=self.dialect, reply=reply,
+            modality=modalities[0], voice=voice, output_format=fmt,
+            max_output_tokens=_pick(params.max_output_tokens, session.max_output_tokens, "inf"),
+            metadata=metadata, input_usage=usage,
+            conversation=self.conversation if in_band else None,
+            conversation_id=self.conversation.id if in_band else None,
+            temperature=temperature if self.dialect == "beta" else None,
+            latency_ms=250.0 + self._random.uniform(0.0, 150.0),
+            rate_limit=(limit, remaining), seed=self._seed + len(self.runs),
+            on_audio=self._lock_voice if in_band else (lambda: None),
+        )
+        run = ResponseRun(plan, self.ids, self._finished)
+        self.runs[run.id] = run
+        if in_band:
+            self.active = run
+        return run
+
+    def _lock_voice(self) -> None:
+        self.voice_locked = True
+
+    def _finished(self, run: ResponseRun) -> None:
+        self.runs.pop(run.id, None)
+        if self.active is run:
+            self.active = None
+        if self.token_budget is not None:
+            self.token_budget -= run.used_tokens
+
+    def _input_usage(self, context: list[Item], instructions: str,
+                     tools: list[Any], in_band: bool) -> InputUsage:
+        text = count_tokens(instructions) + sum(
+            count_tokens(msgspec.json.encode(t).decode()) for t in tools)
+        audio = 0
+        for item in context:
+            item_text, item_audio = _item_tokens(item, self)
+            text += item_text
+            audio += item_audio
+        total = text + audio
+        cached = self._cached_prefix if self._cached_prefix >= CACHE_MIN_TOKENS else 0
+        cached = min(cached, total) // 64 * 64
+        if in_band:
+            self._cached_prefix = total
+        cached_audio = min(audio, cached * audio // total) if total else 0
+        return InputUsage(text_tokens=text, audio_tokens=audio,
+                          cached_text_tokens=cached - cached_audio,
+                          cached_audio_tokens=cached_audio)
+
+    _HANDLERS: ClassVar[dict[type, Callable[[MockSession, Any, Step], None]]] = {
+        SessionUpdate: _on_session_update,
+        InputAudioBufferAppend: _on_append,
+        InputAudioBufferCommit: _on_commit,
+        InputAudioBufferClear: _on_clear,
+        OutputAudioBufferClear: _on_output_clear,
+        ConversationItemCreate: _on_item_create,
+        ConversationItemRetrieve: _on_item_retrieve,
+        ConversationItemDelete: _on_item_delete,
+        ConversationItemTruncate: _on_item_truncate,
+        ResponseCreate: _on_response_create,
+        ResponseCancel: _on_response_cancel,
+    }
+
+
+def _decode(frame: str | bytes) -> dict[str, Any]:
+    try:
+        value = msgspec.json.decode(frame)
+    except (msgspec.DecodeError, RecursionError) as error:
+        raise refuse.malformed_json(str(error)) from None
+    except (UnicodeDecodeError, binascii.Error, DecodeError) as error:
+        raise refuse.malformed_json(str(error)) from None
+    if not isinstance(value, dict):
+        raise refuse.malformed_json(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is UNSET or value is None else value
+
+
+def _pick(*values: Any) -> Any:
+    """The first value that is set (the response's own, then the session's, then a default)."""
+    for value in values:
+        if value is not UNSET:
+            return value
+    return None
+
+
+def _item_tokens(item: Item, session: MockSession) -> tuple[int, int]:
+    """(text tokens, audio tokens) an item adds to a response's input."""
+    if isinstance(item, Message):
+        text = audio = 0
+        for part in item.content:
+            if isinstance(part, (InputText, OutputText)) and isinstance(part.text, str):
+                text += count_tokens(part.text)
+            elif isinstance(part, InputAudio) and isinstance(part.audio, str):
+                ms = len(part.audio) * 3 / 4 / input_bytes_per_ms(session._input_format)
+                audio += int(ms * _INPUT_AUDIO_TOKENS_PER_S / 1000)
+            elif isinstance(part, OutputAudio) and isinstance(part.audio, str):
+                ms = len(part.audio) * 3 / 4 / output_bytes_per_ms(session._output_format)
+                audio += int(ms * _OUTPUT_AUDIO_TOKENS_PER_S / 1000)
+        return text, audio
+    if isinstance(item, FunctionCall):
+        return count_tokens(item.name + item.arguments), 0
+    if isinstance(item, FunctionCallOutput):
+        return count_tokens(item.output), 0
+    return 0, 0
+
+
+def _turn(context: list[Item], tools: list[Any], choice: Any, instructions: str) -> Turn:
+    specs = tuple(
+        ToolSpec(name=t.name, description=_or(t.description, ""), parameters=_or(t.parameters, {}))
+        for t in tools if isinstance(t, FunctionTool) and isinstance(t.name, str)
+    )
+    tool_choice = choice.name if isinstance(choice, ToolChoiceFunction) else (
+        choice if isinstance(choice, str) else "auto")
+    tool_output = tool_name = None
+    if context and isinstance(context[-1], FunctionCallOutput):
+        tool_output = context[-1].output
+        calls = {i.call_id: i.name for i in context if isinstance(i, FunctionCall)}
+        tool_name = calls.get(context[-1].call_id)
+    user_text: str | None = None
+    audio_ms = 0
+    for item in reversed(context):
+        if isinstance(item, Message) and item.role == "user":
+            texts = [p.text for p in item.content if isinstance(p, InputText)
+                     and isinstance(p.text, str)]
+            texts += [p.transcript for p in item.content if isinstance(p, InputAudio)
+                      and isinstance(p.transcript, str)]
+            if texts:
+                user_text = " ".join(texts)
+            else:
+                audio_ms = sum(int(len(p.audio) * 3 / 4 / 48) for p in item.content
+                               if isinstance(p, InputAudio) and isinstance(p.audio, str))
+            break
+    return Turn(user_text=user_text, user_audio_ms=audio_ms, tool_output=tool_output,
+                tool_name=tool_name, tools=specs, tool_choice=tool_choice,
+                instructions=instructions)
