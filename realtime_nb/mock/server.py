@@ -1,0 +1,400 @@
+"""The mock server's I/O: WebSocket connections, pacing and faults around :class:`MockSession`.
+
+Everything the service *decides* lives in :mod:`realtime_nb.mock.session`; this
+module only moves frames. It accepts the URL forms the real clients use
+(protocol.md §1.1): ``/v1/realtime?model=…`` (OpenAI, and the SDK with
+``base_url="http://HOST:PORT/v1"``), ``/openai/v1/realtime?model=…`` (Azure GA)
+and ``/openai/realtime?deployment=…`` (Azure preview). A handshake with
+``OpenAI-Beta: realtime=v1`` (or the browser subprotocol
+``openai-beta.realtime-v1``) speaks the beta dialect; anything else speaks GA.
+
+>>> import asyncio
+>>> async def demo():
+...     async with MockServer(seed=1) as server:
+...         return server.url.startswith("ws://127.0.0.1:")
+>>> asyncio.run(demo())
+True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from ..wire import Dialect, ServerEvent
+from . import service_errors
+from .responder import Script
+from .responses import ResponseRun
+from .session import MockSession
+
+__all__ = [
+    "MockServer",
+    "BackgroundMockServer",
+    "Faults",
+    "Pace",
+    "MAX_FRAME_BYTES",
+    "REALTIME_PATHS",
+    "DEFAULT_MODEL",
+]
+
+logger = logging.getLogger("realtime_nb.mock")
+
+Pace = Literal["fast", "realtime"]
+"""``"fast"``: send every event as soon as it exists (tests, benchmarks).
+``"realtime"``: wait as the service would (first delta after ~0.3 s, audio at
+playback speed), so demos and barge-in experiments feel real."""
+
+MAX_FRAME_BYTES = 32 * 1024 * 1024
+"""Largest client frame accepted: 32 MiB. Bigger frames close the connection with 1009.
+
+The service documents 15 MiB of decoded audio per append, which is 20 MiB of
+base64; the limit leaves room for that plus the event around it.
+"""
+
+REALTIME_PATHS = ("/v1/realtime", "/openai/v1/realtime", "/openai/realtime")
+"""WebSocket paths served: OpenAI, Azure GA, Azure preview (protocol.md §1.1)."""
+
+DEFAULT_MODEL = "gpt-realtime"
+"""The model reported when the URL names none."""
+
+_BETA_SUBPROTOCOL = "openai-beta.realtime-v1"
+_KEY_SUBPROTOCOL = "openai-insecure-api-key."
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Failures the mock produces on request, for reliability tests and teaching.
+
+    Counts are of server events sent on one connection (``session.created`` is 1).
+
+    Attributes:
+        drop_after: drop the TCP connection (no close frame; clients see 1006)
+            after sending this many events.
+        drop_mid_response: drop the connection right after the first delta of
+            the first response.
+        delay_ms: wait this long before sending each event.
+        error_after: after this many events, send one ``error`` event of type
+            ``server_error`` that no client event caused.
+        token_budget: tokens the connection may use in all; once spent, responses
+            fail with ``rate_limit_exceeded`` and ``rate_limits.updated`` reports 0.
+        stall_after: after this many events, go silent (send nothing, answer
+            nothing) while keeping the connection open.
+    """
+
+    drop_after: int | None = None
+    drop_mid_response: bool = False
+    delay_ms: float = 0.0
+    error_after: int | None = None
+    token_budget: int | None = None
+    stall_after: int | None = None
+
+
+@dataclass
+class _Handshake:
+    dialect: Dialect
+    model: str
+    key: str | None = field(repr=False)
+
+
+def _read_handshake(request: Request, subprotocols: list[str]) -> _Handshake:
+    url = urlsplit(request.path)
+    query = parse_qs(url.query)
+    model = (query.get("model") or query.get("deployment") or [DEFAULT_MODEL])[0]
+    beta = "realtime=v1" in request.headers.get("OpenAI-Beta", "") or (
+        _BETA_SUBPROTOCOL in subprotocols)
+    key: str | None = None
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        key = auth[7:].strip()
+    key = key or request.headers.get("api-key") or next(iter(query.get("api-key", [])), None)
+    for offered in subprotocols:
+        if offered.startswith(_KEY_SUBPROTOCOL):
+            key = key or offered[len(_KEY_SUBPROTOCOL):]
+    return _Handshake("beta" if beta else "ga", model, key)
+
+
+class _Dropped(Exception):
+    """The connection was dropped on purpose (a fault)."""
+
+
+class _Outbox:
+    """Sends one connection's server events, applying the faults."""
+
+    def __init__(self, ws: ServerConnection, session: MockSession, faults: Faults) -> None:
+        self.ws = ws
+        self.session = session
+        self.faults = faults
+        self.sent = 0
+        self._deltas = 0
+        self._stalled = False
+
+    async def send(self, event: ServerEvent) -> None:
+        if self._stalled:
+            await asyncio.Event().wait()  # silent until the connection goes away
+        faults = self.faults
+        if faults.delay_ms:
+            await asyncio.sleep(faults.delay_ms / 1000)
+        await self.ws.send(event.to_json(self.session.dialect))
+        self.sent += 1
+        if faults.error_after is not None and self.sent == faults.error_after:
+            await self.send(self.session.stamp(self.session.error(
+                service_errors.server_error("(injected by the mock's error_after fault)"))))
+        if faults.drop_after is not None and self.sent >= faults.drop_after:
+            self._drop()
+        if faults.drop_mid_response and event.type.endswith(".delta"):
+            self._deltas += 1
+            if self._deltas == 1:
+                self._drop()
+        if faults.stall_after is not None and self.sent >= faults.stall_after:
+            self._stalled = True
+
+    def _drop(self) -> None:
+        self.ws.transport.abort()
+        raise _Dropped
+
+
+class MockServer:
+    """A local Realtime server that answers like the real service.
+
+    Use it as ``async with MockServer() as server: …server.url…``, or from
+    synchronous code (a notebook, a widget) with :meth:`start_in_background`.
+
+    Args:
+        host: interface to bind; ``127.0.0.1`` unless you mean to expose it.
+        port: TCP port; ``0`` picks a free one (read it from :attr:`url`).
+        seed: makes ids and latencies repeatable (each connection gets
+            ``seed + its number``); ``None`` for random ones.
+        pace: ``"fast"`` or ``"realtime"`` (see :data:`Pace`).
+        script: decides replies, tool calls and transcripts.
+        faults: failures to produce on every connection.
+        require_key: accept only this API key (any key, or none, is accepted when
+            ``None``). A wrong key gets the service's ``invalid_api_key`` error and
+            close code 3000. Keys are never logged.
+        max_size: largest client frame, in bytes.
+        on_connect: called with one log line per connection (default: the
+            ``realtime_nb.mock`` logger at INFO).
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, seed: int | None = None,
+                 pace: Pace = "fast", script: Script | None = None,
+                 faults: Faults | None = None, require_key: str | None = None,
+                 max_size: int = MAX_FRAME_BYTES,
+                 on_connect: Callable[[str], None] | None = None) -> None:
+        if pace not in ("fast", "realtime"):
+            raise ValueError(f"pace must be 'fast' or 'realtime', got {pace!r}")
+        self.host = host
+        self.port = port
+        self.seed = seed
+        self.pace: Pace = pace
+        self.script = script or Script()
+        self.faults = faults or Faults()
+        self._require_key = require_key
+        self.max_size = max_size
+        self._on_connect = on_connect or logger.info
+        self._server: Server | None = None
+        self._connections = 0
+        self.sessions: list[MockSession] = []
+        """The sessions of connections still open (for tests and inspection)."""
+
+    def __repr__(self) -> str:
+        where = self.url if self._server is not None else "not started"
+        return f"<MockServer {where} pace={self.pace} seed={self.seed}>"
+
+    @property
+    def url(self) -> str:
+        """``ws://HOST:PORT/v1/realtime`` (the SDK's ``base_url`` is ``http://HOST:PORT/v1``)."""
+        if self._server is None:
+            raise RuntimeError("The mock server is not started.")
+        port = self._server.sockets[0].getsockname()[1]
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"ws://{host}:{port}/v1/realtime"
+
+    async def start(self) -> None:
+        """Start listening."""
+        self._server = await serve(
+            self._serve, self.host, self.port, max_size=self.max_size, compression=None,
+            process_request=self._check_path, select_subprotocol=_select_subprotocol,
+            server_header="realtime_nb-mock",
+        )
+
+    async def stop(self) -> None:
+        """Close every connection (code 1001) and stop listening."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def __aenter__(self) -> MockServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @classmethod
+    def start_in_background(cls, **options: Any) -> BackgroundMockServer:
+        """Run a mock server on its own thread and event loop; returns once it listens.
+
+        For notebooks and widgets, whose own loop must stay free:
+
+        >>> handle = MockServer.start_in_background(seed=1)
+        >>> handle.url.startswith("ws://127.0.0.1:")
+        True
+        >>> handle.stop()
+        """
+        return BackgroundMockServer(cls(**options))
+
+    # -- one connection ----------------------------------------------------------------------
+
+    @staticmethod
+    def _check_path(connection: ServerConnection, request: Request) -> Response | None:
+        if urlsplit(request.path).path.rstrip("/") in REALTIME_PATHS:
+            return None
+        return connection.respond(
+            HTTPStatus.NOT_FOUND,
+            f"Not found. The Realtime API is served at {', '.join(REALTIME_PATHS)}.\n")
+
+    async def _serve(self, ws: ServerConnection) -> None:
+        request = ws.request
+        assert request is not None
+        offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")
+                   if p.strip()]
+        handshake = _read_handshake(request, offered)
+        self._connections += 1
+        number = self._connections
+        peer = ws.remote_address
+        source = f" from {peer[0]}:{peer[1]}" if peer else ""
+        self._on_connect(
+            f"connection {number}: {handshake.dialect} model={handshake.model}{source}")
+        seed = None if self.seed is None else self.seed + number - 1
+        session = MockSession(dialect=handshake.dialect, model=handshake.model, seed=seed,
+                              script=self.script, token_budget=self.faults.token_budget)
+        outbox = _Outbox(ws, session, self.faults)
+        if self._require_key is not None and not hmac.compare_digest(
+                (handshake.key or "").encode(), self._require_key.encode()):
+            await ws.send(session.error(service_errors.invalid_api_key()).to_json(
+                handshake.dialect))
+            await ws.close(3000, "invalid_request_error.invalid_api_key")
+            return
+        self.sessions.append(session)
+        drivers: set[asyncio.Task[None]] = set()
+        try:
+            for event in session.opening():
+                await outbox.send(event)
+            async for frame in ws:
+                try:
+                    step = session.receive(frame)
+                except Exception:  # a bug here must not take the connection down
+                    logger.exception("mock session failed on a client frame")
+                    step = None
+                    await outbox.send(session.error(service_errors.server_error()))
+                if step is None:
+                    continue
+                for event in step.events:
+                    await outbox.send(event)
+                for run in step.runs:
+                    task = asyncio.create_task(self._drive(run, outbox))
+                    drivers.add(task)
+                    task.add_done_callback(drivers.discard)
+        except (ConnectionClosed, _Dropped):
+            pass
+        finally:
+            for task in drivers:
+                task.cancel()
+            for run in list(session.runs.values()):
+                run.cancel()
+            self.sessions.remove(session)
+
+    async def _drive(self, run: ResponseRun, outbox: _Outbox) -> None:
+        """Stream one response, at the server's pace; a cancel cuts a paced wait short."""
+        loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+        run.waker = wake.set
+        start = loop.time()
+        try:
+            for emit in run.events():
+                if self.pace == "realtime" and not run.cancelling:
+                    delay = start + emit.at_ms / 1000 - loop.time()
+                    if delay > 0:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(wake.wait(), delay)
+                await outbox.send(emit.event)
+                # Let other connections and this one's reader run between events.
+                await asyncio.sleep(0)
+        except (ConnectionClosed, _Dropped):
+            pass
+
+
+def _select_subprotocol(connection: ServerConnection, subprotocols: Any) -> Any:
+    # Browsers authenticate through subprotocols; answer "realtime" as the service does.
+    return "realtime" if "realtime" in subprotocols else None
+
+
+class BackgroundMockServer:
+    """A :class:`MockServer` running on a daemon thread; see :meth:`MockServer.start_in_background`.
+
+    Attributes:
+        server: the running server (its :attr:`~MockServer.sessions` may be inspected).
+    """
+
+    def __init__(self, server: MockServer) -> None:
+        self.server = server
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="realtime_nb-mock", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self.server.start())
+        except BaseException as error:  # reported to the starting thread
+            self._error = error
+            self._ready.set()
+            return
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(self.server.stop())
+        self._loop.close()
+
+    @property
+    def url(self) -> str:
+        """The server's ``ws://`` URL."""
+        return self.server.url
+
+    @property
+    def running(self) -> bool:
+        """Whether the server thread is still serving."""
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Close every connection, stop the server and join its thread."""
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+
+    def __enter__(self) -> BackgroundMockServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = self.url if self.running else "stopped"
+        return f"<BackgroundMockServer {state}>"
