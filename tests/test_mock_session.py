@@ -1,0 +1,293 @@
+"""The mock's protocol logic, driven directly (no sockets): what the service would do.
+
+These tests cover behaviour that the SDK-driven tests do not reach easily:
+barge-in, output caps, locked settings, G.711 input, transcription, scripts,
+token accounting and determinism.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+import realtime_nb as rt
+from realtime_nb.g711 import pcm16_to_ulaw
+from realtime_nb.mock import MockSession, Rule, Script
+from realtime_nb.mock.responses import AUDIO_CHUNK_MS
+from realtime_nb.mock.speech import speech_duration_ms, speech_with_silence
+from realtime_nb.wire import ItemReference
+
+JSON = dict[str, Any]
+
+
+class Driver:
+    """Sends client events to a MockSession and keeps every server event as JSON."""
+
+    def __init__(self, dialect: rt.Dialect = "ga", **options: Any) -> None:
+        self.dialect = dialect
+        self.session = MockSession(dialect=dialect, seed=5, **options)
+        self.events: list[JSON] = [self._json(e) for e in self.session.opening()]
+
+    def _json(self, event: Any) -> JSON:
+        return json.loads(event.to_json(self.dialect))
+
+    def send(self, event: Any, *, stream: bool = True) -> list[JSON]:
+        frame = event if isinstance(event, (str, bytes)) else event.to_json(self.dialect)
+        step = self.session.receive(frame)
+        got = [self._json(e) for e in step.events]
+        if stream:
+            for run in step.runs:
+                got += [self._json(emit.event) for emit in run.events()]
+        self.events += got
+        return got
+
+    def turn(self, text: str, **response: Any) -> list[JSON]:
+        self.send(rt.create_item(rt.user_text(text)))
+        return self.send(rt.create_response(**response))
+
+
+def types(events: list[JSON]) -> list[str]:
+    return [e["type"] for e in events]
+
+
+def only(events: list[JSON], kind: str) -> JSON:
+    found = [e for e in events if e["type"] == kind]
+    assert len(found) == 1, (kind, types(events))
+    return found[0]
+
+
+def audio_b64(samples: np.ndarray) -> str:
+    return base64.b64encode(samples.astype("<i2").tobytes()).decode()
+
+
+def test_same_seed_same_events() -> None:
+    runs = []
+    for _ in range(2):
+        driver = Driver()
+        driver.turn("Hello", output_modalities=["text"])
+        runs.append(driver.events)
+    assert runs[0] == runs[1]
+    assert MockSession(seed=1).session.id != MockSession(seed=2).session.id
+
+
+def test_refused_session_update_changes_nothing() -> None:
+    driver = Driver()
+    before = driver.session.session
+    got = driver.send('{"type":"session.update","event_id":"u1","session":{"type":"realtime",'
+                      '"instructions":"new","audio":{"output":{"voice":"marin","speed":9}}}}')
+    error = only(got, "error")["error"]
+    assert error["event_id"] == "u1"
+    assert error["param"] == "session.audio.output.speed"
+    assert driver.session.session == before
+
+
+def _voice(name: str) -> rt.ClientEvent:
+    return rt.session_update({"audio": {"output": {"voice": name}}})
+
+
+def test_voice_is_locked_after_audio_and_model_cannot_change() -> None:
+    driver = Driver()
+    assert types(driver.send(_voice("marin"))) == ["session.updated"]
+    driver.turn("Hi")  # an audio reply
+    error = only(driver.send(_voice("cedar")), "error")["error"]
+    assert error["code"] == "cannot_update_voice"
+    assert driver.session.session.audio.output.voice == "marin"
+    error = only(driver.send('{"type":"session.update","session":{"type":"realtime",'
+                             '"model":"gpt-realtime-mini"}}'), "error")["error"]
+    assert error["param"] == "session.model"
+
+
+def test_barge_in_cancels_the_active_response_with_turn_detected() -> None:
+    driver = Driver()
+    driver.send(rt.create_item(rt.user_text("Tell me a long story")))
+    step = driver.session.receive(rt.create_response().to_json())
+    (run,) = step.runs
+    stream = run.events()
+    first = [json.loads(next(stream).event.to_json()) for _ in range(6)]
+    assert "response.output_audio.delta" in types(first) or len(first) == 6
+    speech = speech_with_silence("and now I interrupt you", lead_ms=100, tail_ms=0)
+    heard = driver.send(rt.append_audio(speech), stream=False)
+    assert types(heard) == ["input_audio_buffer.speech_started"]
+    rest = [json.loads(emit.event.to_json()) for emit in stream]
+    done = only(rest, "response.done")["response"]
+    assert done["status"] == "cancelled"
+    assert done["status_details"] == {"type": "cancelled", "reason": "turn_detected"}
+    assert done["output"][0]["status"] == "incomplete"
+    assert driver.session.active is None
+
+
+def test_max_output_tokens_ends_incomplete() -> None:
+    driver = Driver()
+    got = driver.turn("Please repeat this rather long sentence back to me now",
+                      output_modalities=["text"], max_output_tokens=5)
+    done = only(got, "response.done")["response"]
+    assert done["status"] == "incomplete"
+    assert done["status_details"] == {"type": "incomplete", "reason": "max_output_tokens"}
+    assert done["usage"]["output_tokens"] <= 5
+    text = only(got, "response.output_text.done")["text"]
+    assert text and "sentence" not in text
+
+
+def test_usage_counts_grow_with_the_conversation_and_cache_after_1024_tokens() -> None:
+    driver = Driver()
+    first = only(driver.turn("word " * 10, output_modalities=["text"]), "response.done")
+    second = only(driver.turn("word " * 10, output_modalities=["text"]), "response.done")
+    u1, u2 = first["response"]["usage"], second["response"]["usage"]
+    assert u2["input_tokens"] > u1["input_tokens"]  # the whole history is billed again
+    assert u1["total_tokens"] == u1["input_tokens"] + u1["output_tokens"]
+    assert u2["input_token_details"]["cached_tokens"] == 0  # below the cache threshold
+    driver.turn("x" * 5000, output_modalities=["text"])
+    fourth = only(driver.turn("again", output_modalities=["text"]), "response.done")
+    details = fourth["response"]["usage"]["input_token_details"]
+    assert details["cached_tokens"] >= 1024 and details["cached_tokens"] % 64 == 0
+    assert details["cached_tokens"] <= fourth["response"]["usage"]["input_tokens"]
+
+
+def test_g711_input_drives_the_vad() -> None:
+    driver = Driver()
+    update = '{"type":"session.update","session":{"type":"realtime","audio":{"input":' \
+             '{"format":{"type":"audio/pcmu"}}}}}'
+    assert types(driver.send(update)) == ["session.updated"]
+    speech = speech_with_silence("hello over the phone", lead_ms=400, tail_ms=600)
+    narrow = speech[: len(speech) // 3 * 3].reshape(-1, 3).mean(axis=1).astype("<i2")
+    ulaw = pcm16_to_ulaw(narrow.tobytes())
+    got = driver.send(json.dumps({"type": "input_audio_buffer.append",
+                                  "audio": base64.b64encode(ulaw).decode()}))
+    assert types(got)[:3] == ["input_audio_buffer.speech_started",
+                              "input_audio_buffer.speech_stopped",
+                              "input_audio_buffer.committed"]
+    assert abs(got[0]["audio_start_ms"] - 100) <= 30  # 400 ms lead - 300 ms padding
+    item = driver.session.conversation.get(got[2]["item_id"])
+    assert len(base64.b64decode(item.content[0].audio)) % 8 == 0  # kept as 8 kHz G.711
+
+
+def test_transcription_events_use_the_script_and_feed_the_reply() -> None:
+    driver = Driver(script=Script(transcripts=["What is the capital of France?"]))
+    driver.send('{"type":"session.update","session":{"type":"realtime","audio":{"input":'
+                '{"transcription":{"model":"gpt-4o-transcribe"}}}}}')
+    got = driver.send(rt.append_audio(speech_with_silence("anything at all")))
+    completed = only(got, "conversation.item.input_audio_transcription.completed")
+    assert completed["transcript"] == "What is the capital of France?"
+    deltas = [e["delta"] for e in got
+              if e["type"] == "conversation.item.input_audio_transcription.delta"]
+    assert "".join(deltas) == completed["transcript"]
+    assert completed["usage"]["type"] == "tokens"
+    assert types(got).index("conversation.item.input_audio_transcription.completed") < \
+        types(got).index("response.created")
+    transcript = only(got, "response.output_audio_transcript.done")["transcript"]
+    assert "capital of France" in transcript
+
+
+def test_whisper_transcription_reports_duration_usage() -> None:
+    driver = Driver()
+    driver.send('{"type":"session.update","session":{"type":"realtime","audio":{"input":'
+                '{"transcription":{"model":"whisper-1"},"turn_detection":null}}}}')
+    driver.send(rt.append_audio(np.zeros(24_000, dtype=np.int16)))
+    got = driver.send(rt.commit_audio())
+    usage = only(got, "conversation.item.input_audio_transcription.completed")["usage"]
+    assert usage == {"type": "duration", "seconds": 1.0}
+
+
+def test_script_rules_and_callable() -> None:
+    def respond(turn: Any) -> str | None:
+        return "from the callable" if turn.user_text == "call me" else None
+
+    script = Script(rules=[Rule(match=r"^ping$", reply="pong")], respond=respond)
+    driver = Driver(script=script)
+    assert only(driver.turn("ping", output_modalities=["text"]),
+                "response.output_text.done")["text"] == "pong"
+    assert only(driver.turn("call me", output_modalities=["text"]),
+                "response.output_text.done")["text"] == "from the callable"
+    assert "You said" in only(driver.turn("other", output_modalities=["text"]),
+                              "response.output_text.done")["text"]
+
+
+@pytest.mark.parametrize("dialect", ["ga", "beta"])
+def test_function_call_then_output_then_reply(dialect: rt.Dialect) -> None:
+    driver = Driver(dialect)
+    tool = {"type": "function", "name": "get_weather", "description": "Weather for a city",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                           "required": ["city"]}}
+    session = {"tools": [tool]} if dialect == "beta" else {"type": "realtime", "tools": [tool]}
+    driver.send(json.dumps({"type": "session.update", "session": session}))
+    got = driver.turn("What's the weather in Paris?")
+    done = only(got, "response.function_call_arguments.done")
+    assert json.loads(done["arguments"]) == {"city": "Paris"}
+    assert ("name" in done) == (dialect == "ga")
+    item = only(got, "response.output_item.done")["item"]
+    assert item["type"] == "function_call" and item["status"] == "completed"
+    driver.send(rt.create_item(rt.function_output(item["call_id"], '{"temp_c": 21}')))
+    reply = driver.send(rt.create_response(output_modalities=["text"]))
+    kind = "response.output_text.done" if dialect == "ga" else "response.text.done"
+    assert "temp c 21" in only(reply, kind)["text"]
+
+
+def test_response_input_with_unknown_call_id_is_refused() -> None:
+    driver = Driver()
+    bad = rt.create_response(input=[rt.function_output("call_nope", "{}")])
+    error = only(driver.send(bad.with_event_id("r1")), "error")["error"]
+    assert error["message"] == "Tool call ID 'call_nope' not found in conversation."
+    assert error["event_id"] == "r1"
+    assert driver.session.active is None
+
+
+def test_out_of_band_response_with_item_reference_leaves_the_conversation_alone() -> None:
+    driver = Driver()
+    driver.send(rt.create_item(rt.user_text("remember me")))
+    (first_id,) = [item.id for item in driver.session.conversation]
+    got = driver.send(rt.create_response(conversation="none", output_modalities=["text"],
+                                         metadata={"purpose": "summary"},
+                                         input=[ItemReference(id=first_id)]))
+    assert not [t for t in types(got) if t.startswith("conversation.item")]
+    done = only(got, "response.done")["response"]
+    assert done["conversation_id"] is None and done["metadata"] == {"purpose": "summary"}
+    assert "remember me" in only(got, "response.output_text.done")["text"]
+    assert len(driver.session.conversation) == 1
+
+
+def test_assistant_audio_items_and_duplicate_ids_are_refused() -> None:
+    driver = Driver()
+    audio_item = ('{"type":"conversation.item.create","item":{"type":"message","role":'
+                  '"assistant","content":[{"type":"output_audio","audio":"AAAA"}]}}')
+    assert only(driver.send(audio_item), "error")["error"]["param"] == "item.content"
+    driver.send(rt.create_item(rt.user_text("one")).to_json().replace(
+        '"type":"message"', '"type":"message","id":"item_mine"'))
+    again = rt.create_item(rt.user_text("two")).to_json().replace(
+        '"type":"message"', '"type":"message","id":"item_mine"')
+    assert only(driver.send(again), "error")["error"]["param"] == "item.id"
+    assert len(driver.session.conversation) == 1
+
+
+def test_truncate_keeps_the_heard_audio_and_drops_the_transcript() -> None:
+    driver = Driver()
+    got = driver.turn("Hello there, how are you today?")
+    item_id = only(got, "response.output_item.done")["item"]["id"]
+    deltas = [base64.b64decode(e["delta"]) for e in got if e["type"] ==
+              "response.output_audio.delta"]
+    assert len(deltas[0]) == AUDIO_CHUNK_MS * 48
+    transcript = only(got, "response.output_audio_transcript.done")["transcript"]
+    assert sum(map(len, deltas)) == speech_duration_ms(transcript) * 48
+    got = driver.send(rt.truncate_item(item_id, 0, 250))
+    assert types(got) == ["conversation.item.truncated"]
+    retrieved = only(driver.send(rt.retrieve_item(item_id)), "conversation.item.retrieved")
+    part = retrieved["item"]["content"][0]
+    assert len(base64.b64decode(part["audio"])) == 250 * 48
+    assert part["transcript"] == ""
+
+
+def test_beta_transcription_session_update_is_refused_on_a_realtime_session() -> None:
+    driver = Driver("beta")
+    got = driver.send('{"type":"transcription_session.update","event_id":"t1",'
+                      '"session":{"input_audio_format":"pcm16"}}')
+    error = only(got, "error")["error"]
+    assert error["param"] == "session.type" and error["event_id"] == "t1"
+
+
+def test_output_audio_buffer_clear_is_webrtc_only_on_websockets() -> None:
+    driver = Driver()
+    error = only(driver.send(rt.clear_output_audio().with_event_id("c1")), "error")["error"]
+    assert error["event_id"] == "c1" and "WebRTC" in error["message"]
