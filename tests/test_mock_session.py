@@ -291,3 +291,37 @@ def test_output_audio_buffer_clear_is_webrtc_only_on_websockets() -> None:
     driver = Driver()
     error = only(driver.send(rt.clear_output_audio().with_event_id("c1")), "error")["error"]
     assert error["event_id"] == "c1" and "WebRTC" in error["message"]
+
+
+def test_idle_timeout_commits_silence_and_prompts_the_model() -> None:
+    driver = Driver()
+    driver.send('{"type":"session.update","session":{"type":"realtime","audio":{"input":'
+                '{"turn_detection":{"type":"server_vad","idle_timeout_ms":2000}}}}}')
+    driver.turn("Hello", output_modalities=["text"])
+    quiet = np.zeros(24 * 500, dtype=np.int16)  # 500 ms of silence per append
+    got: list[JSON] = []
+    for _ in range(3):
+        got += driver.send(rt.append_audio(quiet))
+    assert got == []  # 1.5 s: not idle long enough yet
+    got = driver.send(rt.append_audio(quiet))
+    triggered = only(got, "input_audio_buffer.timeout_triggered")
+    assert triggered["audio_end_ms"] - triggered["audio_start_ms"] == 2000
+    assert types(got)[:4] == ["input_audio_buffer.timeout_triggered",
+                              "input_audio_buffer.committed", "conversation.item.added",
+                              "conversation.item.done"]
+    assert "response.done" in types(got)
+    assert driver.send(rt.append_audio(quiet)) == []  # once per idle period
+
+
+def test_scripted_transcript_is_what_the_model_hears_without_transcription() -> None:
+    driver = Driver(script=Script(transcripts=["book a table for two"]))
+    got = driver.send(rt.append_audio(speech_with_silence("whatever")))
+    assert not [t for t in types(got) if "transcription" in t]
+    assert "book a table for two" in only(got, "response.output_audio_transcript.done")[
+        "transcript"]
+
+
+def test_instructions_that_quote_a_line_are_obeyed() -> None:
+    driver = Driver()
+    got = driver.turn("Hi", output_modalities=["text"], instructions='Say "Welcome, class!"')
+    assert only(got, "response.output_text.done")["text"] == "Welcome, class!"

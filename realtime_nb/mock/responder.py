@@ -207,12 +207,26 @@ def _describe_output(output: str) -> str:
     return output
 
 
+_SAY = re.compile(r"\b(?:say|reply with|answer with|respond with)\b[^\"“]{0,40}[\"“]([^\"”]+)[\"”]",
+                  re.IGNORECASE)
+
+
 def default_reply(turn: Turn) -> Reply:
     """The mock's own reply: deterministic and derived from the turn.
 
+    Instructions that quote what to say (``Say "Welcome, class!"``) are obeyed;
+    otherwise a tool's output is reported, a tool named by the user is called,
+    or the user's words are echoed.
+
     >>> default_reply(Turn(user_text="Hello there")).text
     "Hello! I'm the realtime_nb mock model. You said: “Hello there”."
+    >>> default_reply(Turn(user_text="Hi", instructions='Say "Welcome, class!"')).text
+    'Welcome, class!'
+
     """
+    scripted = _SAY.search(turn.instructions)
+    if scripted:
+        return Reply(text=scripted.group(1).strip())
     if turn.tool_output is not None:
         name = turn.tool_name or "the tool"
         return Reply(text=f"Here is what {name} returned: {_describe_output(turn.tool_output)}.")

@@ -62,6 +62,7 @@ from ..wire import (
     InputAudioBufferCommitted,
     InputAudioBufferSpeechStarted,
     InputAudioBufferSpeechStopped,
+    InputAudioBufferTimeoutTriggered,
     InputAudioTranscriptionCompleted,
     InputAudioTranscriptionDelta,
     InputText,
@@ -169,6 +170,8 @@ class MockSession:
         self.voice_locked = False
         self.token_budget = token_budget
         self._audio_turns = 0
+        self._heard: dict[str, str] = {}
+        self._idle_since: float | None = None
         self._cached_prefix = 0
         self._seed = seed or 0
 
@@ -318,9 +321,36 @@ class MockSession:
                 # The service's audio_end_ms includes the silence that ended the turn.
                 end = vad_event.audio_end_ms + self.vad.silence_duration_ms + self._vad_origin_ms
                 self._speech_stopped(min(end, self.buffer.end_ms), step)
-        if not self.vad.in_speech:
+        if self.vad.in_speech:
+            self._idle_since = None  # the user is talking: not idle
+            return
+        if not self._idle_timeout(step):
             # Keep only what a next turn's prefix padding could reach back to.
             self.buffer.drop_before(self.buffer.end_ms - self.vad.prefix_padding_ms - 100)
+
+    def _idle_timeout(self, step: Step) -> bool:
+        """Server VAD's ``idle_timeout_ms``: silence for that long after a response ends
+        commits the (silent) audio and asks the model to go on, as the service does.
+
+        The mock measures idle time on the appended-audio timeline, not the wall
+        clock, so a client that streams its microphone gets the service's behaviour
+        and a test stays deterministic.
+        """
+        detection = self.turn_detection
+        timeout = detection.idle_timeout_ms if isinstance(detection, ServerVad) else None
+        since = self._idle_since
+        if not isinstance(timeout, int) or since is None or self.active is not None:
+            return False
+        if self.buffer.end_ms - since < timeout:
+            return False
+        self._idle_since = None
+        item_id = self.ids.new("item")
+        step.events.append(InputAudioBufferTimeoutTriggered(
+            audio_start_ms=int(since), audio_end_ms=int(self.buffer.end_ms), item_id=item_id))
+        # Only the tail of the silence is still buffered (older audio was let go).
+        self._commit(self.buffer.take(max(since, self.buffer.start_ms)), item_id, step)
+        step.runs.append(self._start_response(ResponseParams()))
+        return True
 
     def _speech_started(self, start_ms: float, step: Step) -> None:
         start_ms = max(start_ms, self.buffer.start_ms)
@@ -363,6 +393,10 @@ class MockSession:
         self._add_item(item, UNSET, step)
         audio_ms = len(audio) / input_bytes_per_ms(self._input_format)
         transcript = self.script.transcript(self._audio_turns, int(audio_ms))
+        if self._audio_turns < len(self.script.transcripts):
+            # What the script says the user said is what the model "hears", with or
+            # without input transcription turned on.
+            self._heard[item_id] = transcript
         self._audio_turns += 1
         transcription = self._input.transcription
         if transcription in (None, UNSET):
@@ -514,7 +548,7 @@ class MockSession:
         tools = _pick(params.tools, session.tools, [])
         choice = _pick(params.tool_choice, session.tool_choice, "auto")
         instructions = _pick(params.instructions, session.instructions, "")
-        turn = _turn(context, tools, choice, instructions)
+        turn = _turn(context, tools, choice, instructions, self._heard)
         reply = self.script.reply(turn)
         usage = self._input_usage(context, instructions, tools, in_band)
         limit = RATE_LIMIT_TOKENS
@@ -546,6 +580,7 @@ class MockSession:
         self.runs.pop(run.id, None)
         if self.active is run:
             self.active = None
+            self._idle_since = self.buffer.end_ms
         if self.token_budget is not None:
             self.token_budget -= run.used_tokens
 
@@ -628,7 +663,8 @@ def _item_tokens(item: Item, session: MockSession) -> tuple[int, int]:
     return 0, 0
 
 
-def _turn(context: list[Item], tools: list[Any], choice: Any, instructions: str) -> Turn:
+def _turn(context: list[Item], tools: list[Any], choice: Any, instructions: str,
+          heard: dict[str, str]) -> Turn:
     specs = tuple(
         ToolSpec(name=t.name, description=_or(t.description, ""), parameters=_or(t.parameters, {}))
         for t in tools if isinstance(t, FunctionTool) and isinstance(t.name, str)
@@ -648,6 +684,8 @@ def _turn(context: list[Item], tools: list[Any], choice: Any, instructions: str)
                      and isinstance(p.text, str)]
             texts += [p.transcript for p in item.content if isinstance(p, InputAudio)
                       and isinstance(p.transcript, str)]
+            if not texts and isinstance(item.id, str) and item.id in heard:
+                texts.append(heard[item.id])
             if texts:
                 user_text = " ".join(texts)
             else:
