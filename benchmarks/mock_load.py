@@ -38,7 +38,7 @@ exit status is 0 either way (1 only if the run itself fails).
 ``--profile FILE`` runs the server under ``cProfile`` (which slows it down) and prints its
 top functions at the end.
 
-Run: ``.venv/bin/python benchmarks/mock_load.py [--sessions 10,50,100] [--rounds 3]
+Run: ``.venv/bin/python benchmarks/mock_load.py [--sessions 10,50,100] [--rounds 5]
 [--pace fast|realtime] [--seed 1] [--profile /tmp/mock.prof]``.
 """
 
@@ -59,7 +59,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,6 +192,8 @@ class Tally:
         default_factory=lambda: {kind: [] for kind in KINDS})
     response_ms: dict[str, list[float]] = field(
         default_factory=lambda: {kind: [] for kind in KINDS})
+    by_round: dict[int, list[float]] = field(default_factory=dict)
+    """Time to first delta of all responses, by round (0-based)."""
     counts: Counter[bytes] = field(default_factory=Counter)
     sizes: Counter[bytes] = field(default_factory=Counter)
     errors: list[bytes] = field(default_factory=list)
@@ -217,13 +219,24 @@ async def open_session(url: str, gate: asyncio.Semaphore) -> ClientConnection:
         return ws
 
 
+@contextlib.asynccontextmanager
+async def _deadline(seconds: float, tally: Tally) -> AsyncIterator[None]:
+    """``asyncio.timeout``, failing with the error events seen (a refusal means no response)."""
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        seen = f"; first error event: {tally.errors[0][:300]!r}" if tally.errors else ""
+        raise RuntimeError(f"a response took more than {seconds:.0f} s{seen}") from None
+
+
 async def run_session(ws: ClientConnection, rounds: int, tally: Tally, timeout: float) -> None:
     """``rounds`` x (text response, audio response), each waited for until ``response.done``."""
     counts, sizes, perf = tally.counts, tally.sizes, time.perf_counter
-    for _ in range(rounds):
+    for round_ in range(rounds):
         for kind in KINDS:
             first = None
-            async with asyncio.timeout(timeout):
+            async with _deadline(timeout, tally):
                 await ws.send(_USER_ITEM)
                 start = perf()
                 await ws.send(_RESPONSE_CREATE[kind])
@@ -242,9 +255,10 @@ async def run_session(ws: ClientConnection, rounds: int, tally: Tally, timeout: 
             if first is None:
                 raise RuntimeError(f"a {kind} response ended without any delta")
             tally.first_delta_ms[kind].append((first - start) * 1e3)
+            tally.by_round.setdefault(round_, []).append((first - start) * 1e3)
             tally.response_ms[kind].append((now - start) * 1e3)
     # The last response's rate_limits.updated follows its response.done.
-    async with asyncio.timeout(timeout):
+    async with _deadline(timeout, tally):
         while True:
             frame = await ws.recv(decode=False)
             etype = event_type(frame)
@@ -325,6 +339,16 @@ def print_results(phases: list[Phase]) -> None:
               f"{p50_p99(t.response_ms['audio'])}  {per:>24}")
 
 
+def print_rounds(phases: list[Phase]) -> None:
+    rounds = max(len(phase.tally.by_round) for phase in phases)
+    print("\nTime to first delta by round, all responses, ms (p50 / p99); round 1 starts "
+          "every session at once")
+    print(f"  {'sessions':>8}  " + "  ".join(f"{f'round {r + 1}':>13}" for r in range(rounds)))
+    for phase in phases:
+        cells = [p50_p99(values) for _, values in sorted(phase.tally.by_round.items())]
+        print(f"  {phase.sessions:>8}  " + "  ".join(cells))
+
+
 def print_event_mix(phase: Phase) -> None:
     t = phase.tally
     total_events, total_bytes = t.events, t.nbytes
@@ -381,7 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--sessions", default="10,50,100",
                         help="comma-separated concurrent session counts (default 10,50,100)")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=5,
                         help="rounds of (text response, audio response) per session")
     parser.add_argument("--pace", choices=("fast", "realtime"), default="fast",
                         help="the server's --pace (default fast)")
@@ -409,6 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
     print_results(phases)
+    print_rounds(phases)
     print_event_mix(max(phases, key=lambda p: p.sessions))
     if args.profile:
         with contextlib.suppress(OSError):
@@ -422,7 +447,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         t = target.tally
         every = t.first_delta_ms["text"] + t.first_delta_ms["audio"]
         p99 = percentile(every, 99)
-        note = "" if args.pace == "fast" else f" (target is defined at --pace fast, not {args.pace})"
+        note = "" if args.pace == "fast" else f" (the target is for --pace fast, not {args.pace})"
         print(f"  {TARGET_SESSIONS} sessions: p99 time to first delta = {p99:.1f} ms "
               f"(target < {TARGET_P99_MS:.0f} ms){note}   {verdict(p99 < TARGET_P99_MS)}")
         for kind in KINDS:

@@ -7,7 +7,7 @@ form the service sends everywhere else, without audio bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import msgspec
 
@@ -56,6 +56,7 @@ class Conversation:
         self.id = conversation_id
         self._order: list[str] = []
         self._items: dict[str, Item] = {}
+        self._live: dict[str, Callable[[], Item]] = {}
 
     def __len__(self) -> int:
         return len(self._order)
@@ -64,7 +65,22 @@ class Conversation:
         return item_id in self._items
 
     def __iter__(self) -> Iterator[Item]:
-        return (self._items[item_id] for item_id in self._order)
+        return (self._current(item_id) for item_id in self._order)
+
+    def _current(self, item_id: str) -> Item:
+        live = self._live.get(item_id)
+        return live() if live is not None else self._items[item_id]
+
+    def set_live(self, item_id: str, current: Callable[[], Item] | None) -> None:
+        """Let ``current()`` give the item while a response is still generating it.
+
+        Building the item (base64 of all audio so far) only when someone looks at
+        it keeps streaming cheap; ``None`` ends it (the final item is then stored).
+        """
+        if current is None:
+            self._live.pop(item_id, None)
+        elif item_id in self._items:
+            self._live[item_id] = current
 
     @property
     def last_id(self) -> str | None:
@@ -82,10 +98,9 @@ class Conversation:
         Raises:
             Refusal: no such item.
         """
-        try:
-            return self._items[item_id]
-        except KeyError:
-            raise unknown_item(item_id, param) from None
+        if item_id not in self._items:
+            raise unknown_item(item_id, param)
+        return self._current(item_id)
 
     def check_position(self, previous_item_id: str | None | UnsetType) -> None:
         """Refuse a ``previous_item_id`` that names no item (``"root"`` is always valid)."""
@@ -110,7 +125,9 @@ class Conversation:
             self._order.append(item_id)
         self._items[item_id] = item
         while len(self._order) > MAX_ITEMS:
-            del self._items[self._order.pop(0)]
+            oldest = self._order.pop(0)
+            del self._items[oldest]
+            self._live.pop(oldest, None)
 
     def replace(self, item: Item) -> None:
         """Store a new version of an item already in the conversation (same id)."""
@@ -127,6 +144,7 @@ class Conversation:
         self.get(item_id)
         self._order.remove(item_id)
         del self._items[item_id]
+        self._live.pop(item_id, None)
 
 
 def _id_of(item: Item) -> str:

@@ -24,18 +24,39 @@ ID_LENGTH = 21
 _ALPHABET = string.ascii_letters + string.digits
 
 
+_HEAD = 8
+_TAIL = ID_LENGTH - _HEAD
+_SPACE = 62**_TAIL
+_STRIDE = 0x9E3779B97F4A7C15 % _SPACE | 1  # odd and large: consecutive counts look unrelated
+
+
+def _base62(number: int, width: int) -> str:
+    digits = []
+    for _ in range(width):
+        number, digit = divmod(number, 62)
+        digits.append(_ALPHABET[digit])
+    return "".join(digits)
+
+
 class IdFactory:
     """Makes ids with a prefix; deterministic when given a seed.
+
+    Like the service's ids, those of one session share their first characters.
+    The rest is a counter scrambled by a multiplication modulo ``62**13``, which is
+    a bijection: ids never repeat within a session (until 62**13 of them), and
+    making one costs a few arithmetic operations, not a call to the PRNG per
+    character (the mock makes one per server event).
 
     Args:
         seed: ``None`` for random ids, or an int for a repeatable sequence.
     """
 
     def __init__(self, seed: int | None = None) -> None:
-        # Ids only need to be unique within a session, not unguessable: a plain
-        # PRNG (seeded from the OS when seed is None) keeps this cheap per event.
-        self._random = random.Random(seed)
+        rng = random.Random(seed)
+        self._head = "".join(rng.choices(_ALPHABET, k=_HEAD))
+        self._count = rng.randrange(_SPACE)
 
     def new(self, prefix: str) -> str:
         """A fresh id such as ``item_Abc…`` (the prefix, ``_``, 21 characters)."""
-        return f"{prefix}_{''.join(self._random.choices(_ALPHABET, k=ID_LENGTH))}"
+        self._count += 1
+        return f"{prefix}_{self._head}{_base62(self._count * _STRIDE % _SPACE, _TAIL)}"

@@ -13,6 +13,7 @@ ends with ``response.done`` (``status: "cancelled"``), as the service does.
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,7 +143,6 @@ class ResponsePlan:
     temperature: float | None = None
     latency_ms: float = 0.0
     rate_limit: tuple[int, int] = (40_000, 40_000)
-    seed: int = 0
     on_audio: Callable[[], None] = field(default=lambda: None)
     """Called when the first audio delta is generated (the session then locks the voice)."""
 
@@ -162,6 +162,9 @@ class ResponseRun:
         """Set by the I/O layer: called by :meth:`cancel` so a paced wait ends early."""
         self.output: list[Item] = []
         self.used_tokens = 0
+        self.then: Callable[[], ResponseRun | None] | None = None
+        """Set by the session: a response to stream right after this one ends (the
+        turn that interrupted it), or ``None``."""
 
     @property
     def cancelling(self) -> bool:
@@ -199,6 +202,12 @@ class ResponseRun:
         for emit in self._events():
             event = msgspec.structs.replace(emit.event, event_id=self._ids.new("event"))
             yield Emit(event, emit.at_ms)
+        follow = self.then() if self.then is not None else None
+        if follow is not None:
+            # Same stream, so it starts only after this one's response.done, as on the
+            # service; its pace times restart at its own response.created.
+            follow.waker = self.waker
+            yield from follow.events()
 
     def _events(self) -> Iterator[Emit]:
         try:
@@ -311,24 +320,28 @@ class ResponseRun:
             **common, part=ContentPartInfo(type=part_kind, transcript="") if audio  # type: ignore[arg-type]
             else ContentPartInfo(type="text", text="")), plan.latency_ms)
         words = _deltas(text)
-        said = ""
+        said: list[str] = []
         audio_bytes = bytearray()
+        self._live(item, said, audio_bytes if audio else None)
         at = plan.latency_ms
         if audio:
-            pcm = synthesize(text, seed=plan.seed, voice=str(plan.voice))
-            wire_audio = _encode_output(pcm, plan.output_format)
             per_ms = output_bytes_per_ms(plan.output_format)
             chunk = int(AUDIO_CHUNK_MS * per_ms)
-            total_ms = len(wire_audio) / per_ms
+            total_ms = float(speech_duration_ms(text))
             word_times = _word_times(words, total_ms)
             next_word = 0
+            if words:  # the first word can go out before the audio is made
+                said.append(words[0])
+                yield Emit(ResponseOutputAudioTranscriptDelta(**common, delta=words[0]), at)  # type: ignore[arg-type]
+                next_word = 1
+            wire_audio = _speech_audio(text, str(plan.voice), _format_key(plan.output_format))
             for start in range(0, len(wire_audio), chunk):
                 if self.cancelling:
                     break
                 chunk_ms = start / per_ms
                 at = plan.latency_ms + chunk_ms
                 while next_word < len(words) and word_times[next_word] <= chunk_ms + AUDIO_CHUNK_MS:
-                    said += words[next_word]
+                    said.append(words[next_word])
                     yield Emit(ResponseOutputAudioTranscriptDelta(
                         **common, delta=words[next_word]), at)  # type: ignore[arg-type]
                     next_word += 1
@@ -338,29 +351,31 @@ class ResponseRun:
                     plan.on_audio()
                 yield Emit(ResponseOutputAudioDelta(
                     **common, delta=base64.b64encode(piece).decode("ascii")), at)  # type: ignore[arg-type]
-                self._store_partial(item, said, bytes(audio_bytes))
             if not self.cancelling:
-                said += "".join(words[next_word:])
+                said += words[next_word:]
                 at = plan.latency_ms + total_ms
+            transcript = "".join(said)
             yield Emit(ResponseOutputAudioDone(**common), at)  # type: ignore[arg-type]
-            yield Emit(ResponseOutputAudioTranscriptDone(**common, transcript=said), at)  # type: ignore[arg-type]
-            part = ContentPartInfo(type="audio", transcript=said)
+            yield Emit(ResponseOutputAudioTranscriptDone(**common, transcript=transcript), at)  # type: ignore[arg-type]
+            part = ContentPartInfo(type="audio", transcript=transcript)
             final_part: Any = OutputAudio(audio=base64.b64encode(bytes(audio_bytes)).decode(),
-                                          transcript=said)
-            text_out = count_tokens(said)
+                                          transcript=transcript)
+            text_out = count_tokens(transcript)
             audio_out = audio_tokens_out(len(audio_bytes) / per_ms)
         else:
             for index, word in enumerate(words):
                 if self.cancelling:
                     break
                 at = plan.latency_ms + index * TOKEN_INTERVAL_MS
-                said += word
+                said.append(word)
                 yield Emit(ResponseOutputTextDelta(**common, delta=word), at)  # type: ignore[arg-type]
-                self._store_partial(item, said, None)
-            yield Emit(ResponseOutputTextDone(**common, text=said), at)  # type: ignore[arg-type]
-            part = ContentPartInfo(type="text", text=said)
-            final_part = OutputText(text=said)
-            text_out, audio_out = count_tokens(said), 0
+            transcript = "".join(said)
+            yield Emit(ResponseOutputTextDone(**common, text=transcript), at)  # type: ignore[arg-type]
+            part = ContentPartInfo(type="text", text=transcript)
+            final_part = OutputText(text=transcript)
+            text_out, audio_out = count_tokens(transcript), 0
+        if plan.conversation is not None:
+            plan.conversation.set_live(item_id, None)
         yield Emit(ResponseContentPartDone(**common, part=part), at)  # type: ignore[arg-type]
         if self.cancelling:
             status, reason = "cancelled", self._cancel_reason
@@ -377,15 +392,22 @@ class ResponseRun:
         yield from self._item_events(final, at, done=True)
         yield from self._finish(status, at, reason, self._usage(text_out, audio_out))
 
-    def _store_partial(self, item: Message, said: str, audio: bytes | None) -> None:
-        """Keep the conversation's copy current, so a retrieve or truncate mid-response
-        sees what has been generated so far."""
+    def _live(self, item: Message, said: list[str], audio: bytearray | None) -> None:
+        """Show the item as generated so far to anyone reading the conversation
+        (retrieve, truncate), building it only when asked."""
         conversation = self.plan.conversation
         if conversation is None:
             return
-        part: Any = (OutputAudio(audio=base64.b64encode(audio).decode(), transcript=said)
-                     if audio is not None else OutputText(text=said))
-        conversation.replace(msgspec.structs.replace(item, content=[part]))
+
+        def current() -> Message:
+            text = "".join(said)
+            part: Any = (OutputAudio(audio=base64.b64encode(audio).decode(), transcript=text)
+                         if audio is not None else OutputText(text=text))
+            return msgspec.structs.replace(item, content=[part])
+
+        item_id = item.id
+        if isinstance(item_id, str):
+            conversation.set_live(item_id, current)
 
     # -- a function call ------------------------------------------------------------------
 
@@ -444,17 +466,29 @@ def _chunks(text: str, size: int) -> list[str]:
     return [text[i:i + size] for i in range(0, len(text), size)] or [""]
 
 
+@functools.lru_cache(maxsize=256)
+def _speech_audio(text: str, voice: str, fmt: str) -> bytes:
+    """The model's speech for ``text`` in an output format, cached: the same words in
+    the same voice sound the same (as with a real TTS), and a demo repeats itself."""
+    pcm = synthesize(text, voice=voice)
+    return _encode_output(pcm, fmt)
+
+
+def _format_key(fmt: AudioFormat) -> str:
+    return "pcmu" if isinstance(fmt, AudioPCMU) else "pcma" if isinstance(fmt, AudioPCMA) else "pcm"
+
+
 def output_bytes_per_ms(fmt: AudioFormat) -> float:
     """Bytes per millisecond of model audio: 48 for 24 kHz PCM16, 8 for 8 kHz G.711."""
     return 8.0 if isinstance(fmt, (AudioPCMU, AudioPCMA)) else 48.0
 
 
-def _encode_output(pcm: np.ndarray[Any, Any], fmt: AudioFormat) -> bytes:
-    """Model audio in the session's output format (G.711 is 8 kHz: every third sample,
-    after a three-tap average as a crude anti-alias filter)."""
-    if isinstance(fmt, (AudioPCMU, AudioPCMA)):
+def _encode_output(pcm: np.ndarray[Any, Any], fmt: str) -> bytes:
+    """Model audio in an output format (G.711 is 8 kHz: every third sample, after a
+    three-tap average as a crude anti-alias filter)."""
+    if fmt in ("pcmu", "pcma"):
         usable = len(pcm) - len(pcm) % 3
         narrow = pcm[:usable].astype(np.int32).reshape(-1, 3).mean(axis=1).astype("<i2")
         raw = narrow.tobytes()
-        return pcm16_to_ulaw(raw) if isinstance(fmt, AudioPCMU) else pcm16_to_alaw(raw)
+        return pcm16_to_ulaw(raw) if fmt == "pcmu" else pcm16_to_alaw(raw)
     return pcm.astype("<i2", copy=False).tobytes()

@@ -23,7 +23,7 @@ import contextlib
 import hmac
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal
@@ -36,7 +36,7 @@ from websockets.http11 import Request, Response
 from ..wire import Dialect, ServerEvent
 from . import service_errors
 from .responder import Script
-from .responses import ResponseRun
+from .responses import Emit, ResponseRun
 from .session import MockSession
 
 __all__ = [
@@ -305,7 +305,10 @@ class MockServer:
                 for event in step.events:
                     await outbox.send(event)
                 for run in step.runs:
-                    task = asyncio.create_task(self._drive(run, outbox))
+                    stream = run.events()
+                    if self.pace == "fast":
+                        await _send_head(stream, outbox)
+                    task = asyncio.create_task(self._drive(run, stream, outbox))
                     drivers.add(task)
                     task.add_done_callback(drivers.discard)
         except (ConnectionClosed, _Dropped):
@@ -317,15 +320,19 @@ class MockServer:
                 run.cancel()
             self.sessions.remove(session)
 
-    async def _drive(self, run: ResponseRun, outbox: _Outbox) -> None:
+    async def _drive(self, run: ResponseRun, stream: Iterator[Emit], outbox: _Outbox) -> None:
         """Stream one response, at the server's pace; a cancel cuts a paced wait short."""
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()
         run.waker = wake.set
         start = loop.time()
         try:
-            for emit in run.events():
-                if self.pace == "realtime" and not run.cancelling:
+            for emit in stream:
+                if emit.event.type == "response.created":
+                    # A response chained after a barge-in starts its own clock.
+                    start = loop.time()
+                    wake.clear()
+                if self.pace == "realtime" and not wake.is_set():
                     delay = start + emit.at_ms / 1000 - loop.time()
                     if delay > 0:
                         with contextlib.suppress(TimeoutError):
@@ -335,6 +342,19 @@ class MockServer:
                 await asyncio.sleep(0)
         except (ConnectionClosed, _Dropped):
             pass
+
+
+async def _send_head(stream: Iterator[Emit], outbox: _Outbox) -> None:
+    """Send a response's events up to its first delta without yielding to other tasks.
+
+    Under load the loop is shared by every connection's stream; going straight
+    to the first delta keeps time-to-first-delta low, which is what a client
+    (and a listener) notices. The rest streams in turn with everyone else.
+    """
+    for emit in stream:
+        await outbox.send(emit.event)
+        if emit.event.type.endswith(".delta"):
+            return
 
 
 def _select_subprotocol(connection: ServerConnection, subprotocols: Any) -> Any:

@@ -173,7 +173,6 @@ class MockSession:
         self._heard: dict[str, str] = {}
         self._idle_since: float | None = None
         self._cached_prefix = 0
-        self._seed = seed or 0
 
     # -- session settings ------------------------------------------------------------------
 
@@ -371,8 +370,22 @@ class MockSession:
         audio = self.buffer.take(self._speech_start_ms, end_ms)
         self._commit(audio, item_id, step)
         detection = self.turn_detection
-        if detection is not None and _or(detection.create_response, True) and self.active is None:
+        if detection is None or not _or(detection.create_response, True):
+            return
+        if self.active is None:
             step.runs.append(self._start_response(ResponseParams()))
+        elif self.active.cancelling:
+            # Barge-in: the interrupted response is still winding down; answer the
+            # new turn as soon as it has sent its response.done.
+            self.active.then = self._answer_turn
+
+    def _answer_turn(self) -> ResponseRun | None:
+        if self.active is not None:
+            return None
+        try:
+            return self._start_response(ResponseParams())
+        except Refusal:
+            return None
 
     def _on_commit(self, event: InputAudioBufferCommit, step: Step) -> None:
         if self.buffer.buffered_ms < MIN_COMMIT_MS:
@@ -564,7 +577,7 @@ class MockSession:
             conversation_id=self.conversation.id if in_band else None,
             temperature=temperature if self.dialect == "beta" else None,
             latency_ms=250.0 + self._random.uniform(0.0, 150.0),
-            rate_limit=(limit, remaining), seed=self._seed + len(self.runs),
+            rate_limit=(limit, remaining),
             on_audio=self._lock_voice if in_band else (lambda: None),
         )
         run = ResponseRun(plan, self.ids, self._finished)
