@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 import pytest
-from openai import AsyncAzureOpenAI
+from openai import AsyncAzureOpenAI, AsyncOpenAI
 from websockets.exceptions import ConnectionClosed
 
 from realtime_nb.mock import MockServer, Rule, Script
@@ -773,6 +773,24 @@ def test_azure_preview_path() -> None:
 
     run(scenario)
     assert len(lines) == 1 and "model=my-deploy" in lines[0]
+
+
+def test_azure_ga_path() -> None:
+    # The Azure GA endpoint is plain OpenAI with base_url ".../openai/v1" (protocol.md §1.1).
+    lines: list[str] = []
+
+    async def scenario() -> None:
+        async with MockServer(seed=1, on_connect=lines.append) as server:
+            client = AsyncOpenAI(api_key="azure-key",
+                                 base_url=f"http://127.0.0.1:{port_of(server)}/openai/v1")
+            async with client.realtime.connect(model="my-ga-deploy") as conn:
+                wire = Wire(conn, "ga")
+                created, _ = await wire.opening()
+                assert created["session"]["model"] == "my-ga-deploy"
+            await client.close()
+
+    run(scenario)
+    assert len(lines) == 1 and "model=my-ga-deploy" in lines[0]
 
 
 # -- 13. require_key ------------------------------------------------------------------------------
