@@ -35,6 +35,7 @@ notebooks: $(STAMP_TEST)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python benchmarks/codec.py
+	$(BIN)/python benchmarks/mock_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
