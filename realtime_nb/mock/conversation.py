@@ -125,7 +125,8 @@ class Conversation:
             self._order.append(item_id)
         self._items[item_id] = item
         while len(self._order) > MAX_ITEMS:
-            oldest = self._order.pop(0)
+            # The oldest goes, unless it is the item just inserted at the root.
+            oldest = self._order.pop(1 if self._order[0] == item_id else 0)
             del self._items[oldest]
             self._live.pop(oldest, None)
 

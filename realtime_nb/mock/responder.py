@@ -19,6 +19,7 @@ Reply(text='', tool_call=ToolCall(name='get_weather', arguments='{"city":"Paris"
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -287,7 +288,9 @@ def _value_for(schema: Any, text: str, depth: int) -> Any:
         return [] if item is None else [item]
     if kind in ("integer", "number"):
         found = _NUMBER.search(text)
-        number = float(found.group()) if found else 1
+        number = float(found.group()) if found else 1.0
+        if not math.isfinite(number) or abs(number) > 2**53:
+            number = 1.0  # a 400-digit "number" in the user's words is not an argument
         return int(number) if kind == "integer" else number
     if kind == "boolean":
         return True

@@ -142,7 +142,8 @@ class _Outbox:
 
     async def send(self, event: ServerEvent) -> None:
         if self._stalled:
-            await asyncio.Event().wait()  # silent until the connection goes away
+            await self.ws.wait_closed()  # silent until the connection goes away
+            raise _Dropped
         faults = self.faults
         if faults.delay_ms:
             await asyncio.sleep(faults.delay_ms / 1000)

@@ -14,6 +14,9 @@ from ..errors import EventValidationError
 from ..wire import ErrorInfo
 
 __all__ = [
+    "MAX_MESSAGE_CHARS",
+    "MAX_PARAM_CHARS",
+    "TRUNCATED",
     "Refusal",
     "from_validation",
     "malformed_json",
@@ -38,6 +41,23 @@ __all__ = [
 ]
 
 
+MAX_MESSAGE_CHARS = 1024
+"""Longest error message sent. Messages quote the offending input; a hostile
+megabyte-long key or value must not come back whole (a client with a 1 MiB frame
+limit would be disconnected by its own error)."""
+
+MAX_PARAM_CHARS = 256
+"""Longest ``param`` path sent, for the same reason."""
+
+
+TRUNCATED = "… (truncated)"
+"""What ends a message or param cut to its limit."""
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - len(TRUNCATED)] + TRUNCATED
+
+
 class Refusal(Exception):
     """A client event the service refuses; the session stays as it was.
 
@@ -47,6 +67,8 @@ class Refusal(Exception):
 
     def __init__(self, message: str, *, code: str | None = None, param: str | None = None,
                  type: str = "invalid_request_error") -> None:
+        message = _cap(message, MAX_MESSAGE_CHARS)
+        param = None if param is None else _cap(param, MAX_PARAM_CHARS)
         super().__init__(message)
         self.info = ErrorInfo(type=type, message=message, code=code, param=param)
 

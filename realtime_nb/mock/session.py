@@ -169,6 +169,7 @@ class MockSession:
         """Every response still streaming, out-of-band ones included."""
         self.voice_locked = False
         self.token_budget = token_budget
+        self._token_limit = token_budget or 0
         self._audio_turns = 0
         self._heard: dict[str, str] = {}
         self._idle_since: float | None = None
@@ -251,7 +252,8 @@ class MockSession:
             try:
                 event = parse_client_event(raw, self.dialect)
             except EventValidationError as error:
-                if raw.get("type") == "input_audio_buffer.append" and error.param == "audio":
+                if (raw.get("type") == "input_audio_buffer.append" and error.param == "audio"
+                        and error.code != "missing_required_parameter"):
                     raise refuse.invalid_audio() from None
                 raise refuse.from_validation(error) from None
             self._dispatch(event, step)
@@ -305,6 +307,12 @@ class MockSession:
             raise refuse.audio_too_large(len(audio), MAX_APPEND_BYTES)
         if input_bytes_per_ms(self._input_format) == 48 and len(audio) % 2:
             raise refuse.invalid_audio()
+        if (self.buffer.buffered_ms + len(audio) / self.buffer.bytes_per_ms > MAX_BUFFERED_MS
+                and self.vad is not None and self.vad.in_speech):
+            # A turn as long as the whole buffer: end it here rather than refuse the
+            # audio that would end it (which would wedge the session).
+            self.vad.reset()
+            self._speech_stopped(self.buffer.end_ms, step)
         if self.buffer.buffered_ms + len(audio) / self.buffer.bytes_per_ms > MAX_BUFFERED_MS:
             raise Refusal(
                 f"Input audio buffer is full ({MAX_BUFFERED_MS // 60000} minutes); commit or"
@@ -564,8 +572,10 @@ class MockSession:
         turn = _turn(context, tools, choice, instructions, self._heard)
         reply = self.script.reply(turn)
         usage = self._input_usage(context, instructions, tools, in_band)
-        limit = RATE_LIMIT_TOKENS
-        remaining = limit if self.token_budget is None else max(0, self.token_budget)
+        if self.token_budget is None:
+            limit = remaining = RATE_LIMIT_TOKENS
+        else:
+            limit, remaining = self._token_limit, max(0, self.token_budget)
         temperature = session.temperature if isinstance(session.temperature, float) else None
         metadata = params.metadata if isinstance(params.metadata, dict) else None
         plan = ResponsePlan(

@@ -139,6 +139,16 @@ def _value_at(data: Any, rel: str) -> Any:
     return data
 
 
+_MAX_LENGTH = re.compile(r"Expected `str` of length <= (\d+)")
+_REPR_LIMIT = 200
+
+
+def _short_repr(value: Any) -> str:
+    """``repr(value)``, cut to a readable length: an error must not echo a megabyte back."""
+    text = repr(value)
+    return text if len(text) <= _REPR_LIMIT else text[:_REPR_LIMIT] + "… (truncated)"
+
+
 def _translate(
     error: msgspec.ValidationError, root: Any, prefix: str, data: Any
 ) -> EventValidationError:
@@ -168,7 +178,15 @@ def _translate(
     bad = _BAD_VALUE.match(message)
     where = path or "event"
     value = _MISSING_VALUE if match.group("key") else _value_at(data, rel)
-    got = "" if value is _MISSING_VALUE else f", got {value!r}"
+    got = "" if value is _MISSING_VALUE else f", got {_short_repr(value)}"
+    too_long = _MAX_LENGTH.match(message)
+    if too_long and isinstance(value, str):
+        # The service's own wording and code for this case (protocol.md §5 i).
+        return EventValidationError(
+            f"Invalid '{where}': string too long. Expected a string with maximum length"
+            f" {too_long.group(1)}, but got a string with length {len(value)} instead.",
+            param=path, code="string_above_max_length",
+        )
     if bad:
         text = f"Invalid value {bad.group('value')} for '{where}'"
         options = "; expected one of "
