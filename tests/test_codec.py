@@ -24,7 +24,7 @@ from realtime_nb.wire import SessionUpdate, TranscriptionSession
          "session.tools[2].meta", "unknown_parameter"),
         ({"type": "session.update", "session": {"type": "realtime", "tools": [
             {"type": "function", "description": "d" * 1025}]}},
-         "session.tools[0].description", "invalid_value"),
+         "session.tools[0].description", "string_above_max_length"),
         ({"type": "session.update", "session": {"type": "realtime", "audio": {"input": {
             "format": {"type": "audio/pcm", "rate": 44100}}}}},
          "session.audio.input.format.rate", "invalid_value"),
