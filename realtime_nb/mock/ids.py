@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import base64
 import random
 import string
 
@@ -26,37 +27,29 @@ _ALPHABET = string.ascii_letters + string.digits
 
 _HEAD = 8
 _TAIL = ID_LENGTH - _HEAD
-_SPACE = 62**_TAIL
-_STRIDE = 0x9E3779B97F4A7C15 % _SPACE | 1  # odd and large: consecutive counts look unrelated
-
-
-def _base62(number: int, width: int) -> str:
-    digits = []
-    for _ in range(width):
-        number, digit = divmod(number, 62)
-        digits.append(_ALPHABET[digit])
-    return "".join(digits)
+# base64 gives 4 characters per 3 random bytes in C; '+' and '/' are mapped onto
+# letters because the service's ids are alphanumeric.
+_TAIL_BYTES = (_TAIL * 3 + 3) // 4
+_ALNUM = bytes.maketrans(b"+/", b"Zz")
 
 
 class IdFactory:
     """Makes ids with a prefix; deterministic when given a seed.
 
-    Like the service's ids, those of one session share their first characters.
-    The rest is a counter scrambled by a multiplication modulo ``62**13``, which is
-    a bijection: ids never repeat within a session (until 62**13 of them), and
-    making one costs a few arithmetic operations, not a call to the PRNG per
-    character (the mock makes one per server event).
+    Like the service's ids, those of one session share their first characters;
+    the other 13 are random (about 77 bits, so they do not repeat in practice).
+    The mock makes one per server event, so this is a few C calls rather than a
+    Python loop per character.
 
     Args:
         seed: ``None`` for random ids, or an int for a repeatable sequence.
     """
 
     def __init__(self, seed: int | None = None) -> None:
-        rng = random.Random(seed)
-        self._head = "".join(rng.choices(_ALPHABET, k=_HEAD))
-        self._count = rng.randrange(_SPACE)
+        self._random = random.Random(seed)
+        self._head = "".join(self._random.choices(_ALPHABET, k=_HEAD))
 
     def new(self, prefix: str) -> str:
         """A fresh id such as ``item_Abc…`` (the prefix, ``_``, 21 characters)."""
-        self._count += 1
-        return f"{prefix}_{self._head}{_base62(self._count * _STRIDE % _SPACE, _TAIL)}"
+        tail = base64.b64encode(self._random.randbytes(_TAIL_BYTES)).translate(_ALNUM)
+        return f"{prefix}_{self._head}{tail[:_TAIL].decode()}"
