@@ -1,0 +1,100 @@
+"""The mock server's I/O policies: many sessions at once, stream slots, background handle."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from websockets.asyncio.client import connect
+
+import realtime_nb as rt
+from realtime_nb.mock import MockServer, Rule, Script
+from realtime_nb.mock.server import STREAM_SLOTS
+
+
+async def _opening(ws: Any) -> None:
+    for expected in ("session.created", "conversation.created"):
+        assert json.loads(await ws.recv())["type"] == expected
+
+
+async def _until_done(ws: Any) -> list[dict[str, Any]]:
+    events = []
+    while True:
+        event = json.loads(await ws.recv())
+        events.append(event)
+        if event["type"] == "rate_limits.updated":
+            return events
+
+
+def test_more_sessions_than_stream_slots_all_complete_in_order() -> None:
+    sessions = STREAM_SLOTS * 3
+
+    async def one(url: str) -> list[dict[str, Any]]:
+        async with connect(url, max_size=None) as ws:
+            await _opening(ws)
+            await ws.send(rt.create_item(rt.user_text("Hello there")).to_json())
+            await ws.send(rt.create_response().to_json())
+            await ws.recv()
+            await ws.recv()  # the item's added and done
+            return await _until_done(ws)
+
+    async def scenario() -> list[list[dict[str, Any]]]:
+        async with MockServer(seed=1) as server:
+            return await asyncio.wait_for(
+                asyncio.gather(*(one(server.url) for _ in range(sessions))), 30)
+
+    results = asyncio.run(scenario())
+    assert len(results) == sessions
+    for events in results:
+        kinds = [e["type"] for e in events]
+        assert kinds[0] == "response.created" and kinds[-2:] == ["response.done",
+                                                                  "rate_limits.updated"]
+        assert events[-2]["response"]["status"] == "completed"
+        audio = sum(len(e["delta"]) for e in events if e["type"] == "response.output_audio.delta")
+        assert audio > 0
+
+
+def test_cancel_while_waiting_for_a_stream_slot_still_cancels() -> None:
+    async def scenario() -> tuple[list[str], dict[str, Any]]:
+        long_reply = Script(rules=[Rule(match="^hog$", reply="word " * 3000)])
+        async with MockServer(seed=1, script=long_reply) as server:
+            hogs = [await connect(server.url, max_size=None) for _ in range(STREAM_SLOTS)]
+            for ws in hogs:  # every slot busy with a 3,000-delta reply
+                await _opening(ws)
+                await ws.send(rt.create_item(rt.user_text("hog")).to_json())
+                await ws.send(rt.create_response(output_modalities=["text"]).to_json())
+            async with connect(server.url, max_size=None) as ws:
+                await _opening(ws)
+                await ws.send(rt.create_response(output_modalities=["text"]).to_json())
+                await ws.send(rt.cancel_response().to_json())
+                events = await asyncio.wait_for(_until_done(ws), 30)
+            for ws in hogs:
+                await ws.close()
+            kinds = [e["type"] for e in events]
+            return kinds, events[-2]["response"]
+
+    kinds, done = asyncio.run(scenario())
+    # The head went out at once; the cancel reached the response while it waited its turn.
+    assert kinds[:5] == ["response.created", "response.output_item.added",
+                         "conversation.item.added", "response.content_part.added",
+                         "response.output_text.delta"]
+    assert "error" not in kinds
+    assert done["status"] == "cancelled"
+    assert done["status_details"]["reason"] == "client_cancelled"
+
+
+def test_background_server_serves_and_stops() -> None:
+    handle = MockServer.start_in_background(seed=3)
+    try:
+        assert "ws://127.0.0.1:" in repr(handle)
+
+        async def use() -> str:
+            async with connect(handle.url) as ws:
+                return str(json.loads(await ws.recv())["session"]["model"])
+
+        assert asyncio.run(use()) == "gpt-realtime"
+    finally:
+        handle.stop()
+    assert not handle.running
+    assert "stopped" in repr(handle)
