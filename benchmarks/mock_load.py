@@ -52,13 +52,13 @@ frames). Each N runs the identical client workload against the mock and then aga
 the replay (after its own warm-up); a run fails unless both sent the same events (count
 by type). The comparison table gives, per N, mock, replay and the ratio mock / replay of:
 time to first delta p50 and p99 (all responses), p99 of round 1 (the burst) and of
-rounds 3+, events/s and server CPU per response, with both processes' CPU shares.
+rounds 2+, events/s and server CPU per response, with both processes' CPU shares.
 
 The replay is cheap enough that one Python client process cannot keep up with it: where
 the client runs at >= 90 % of a core the replay is marked client-bound. Its events/s is
 then the client's limit, so the events/s ratio is an upper bound (the mock is at least
 that far from the raw limit); and after round 1 the replay's first deltas queue behind
-the client's backlog of other sessions' audio, so its p50, p99 and rounds 3+ latency
+the client's backlog of other sessions' audio, so its p50, p99 and rounds 2+ latency
 measure the client. Round 1 (all sessions ask at once, before any backlog) and server CPU
 per response compare the two servers' own work. The replay runs only for ``--pace fast``
 without ``--profile``; ``--replay none`` skips it.
@@ -450,9 +450,9 @@ def all_responses(tally: Tally) -> list[float]:
     return tally.first_delta_ms["text"] + tally.first_delta_ms["audio"]
 
 
-def rounds_3_on(tally: Tally) -> list[float]:
-    """Time to first delta from round 3 on: what the "after round 1" line reports."""
-    return [ms for round_, values in tally.by_round.items() if round_ > 1 for ms in values]
+def rounds_2_on(tally: Tally) -> list[float]:
+    """Time to first delta from round 2 on: what the "after round 1" line reports."""
+    return [ms for round_, values in tally.by_round.items() if round_ >= 1 for ms in values]
 
 
 def cpu_per_response_ms(phase: Phase) -> float | None:
@@ -473,8 +473,8 @@ _COMPARED: list[tuple[str, _Metric, str, bool]] = [
     ("first delta p50, ms", lambda ph: percentile(all_responses(ph.tally), 50), "7.1f", True),
     ("first delta p99, ms", lambda ph: percentile(all_responses(ph.tally), 99), "7.1f", True),
     ("  round 1 (burst) p99, ms", lambda ph: percentile(ph.tally.by_round[0], 99), "7.1f", True),
-    ("  rounds 3+ p99, ms",
-     lambda ph: percentile(later, 99) if (later := rounds_3_on(ph.tally)) else None,
+    ("  rounds 2+ p99, ms",
+     lambda ph: percentile(later, 99) if (later := rounds_2_on(ph.tally)) else None,
      "7.1f", True),
     ("events/s", lambda ph: ph.tally.events / ph.wall_s, "7,.0f", True),
     ("server CPU per response, ms", cpu_per_response_ms, "7.2f", True),
@@ -508,7 +508,7 @@ def print_comparison(phases: list[Phase], replayed: list[Phase], pattern: str) -
             f"{CLIENT_BOUND:.0%}): one Python client cannot take in what a server without "
             f"protocol work sends. There the replay's events/s is the client's limit (the raw "
             f"limit is higher: the mock is at least that far from it), and after round 1 its "
-            f"first deltas queue behind the client's backlog (its p50, p99 and rounds 3+ then "
+            f"first deltas queue behind the client's backlog (its p50, p99 and rounds 2+ then "
             f"measure the client, not the server). Round 1, answered before any backlog "
             f"builds, and server CPU per response compare the two servers.",
             width=104, initial_indent="  ", subsequent_indent="    "))
@@ -542,11 +542,11 @@ def print_baseline_lines(mock: Phase, replay: Phase) -> None:
     print(f"    mock / replay: {pair('first delta p50', *p50s, ' ms', '.1f')}, "
           f"{pair('p99', *p99s, ' ms', '.1f')} (information)")
     bursts = percentile(m.by_round[0], 99), burst
-    later_m, later_r = rounds_3_on(m), rounds_3_on(r)
+    later_m, later_r = rounds_2_on(m), rounds_2_on(r)
     steady = (percentile(later_m, 99) if later_m else None,
               percentile(later_r, 99) if later_r else None)
     print(f"    mock / replay: {pair('round 1 (burst) p99', *bursts, ' ms', '.1f')}, "
-          f"{pair('rounds 3+ p99', *steady, ' ms', '.1f')} (information)")
+          f"{pair('rounds 2+ p99', *steady, ' ms', '.1f')} (information)")
     rates = m.events / mock.wall_s, r.events / replay.wall_s
     cpus = cpu_per_response_ms(mock), cpu_per_response_ms(replay)
     print(f"    mock / replay: {pair('events/s', *rates, '', ',.0f')}, "
@@ -721,7 +721,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for kind in KINDS:
             print(f"    {kind:<5} p99 = {percentile(t.first_delta_ms[kind], 99):6.1f} ms "
                   f"(information)")
-        later = rounds_3_on(t)
+        later = rounds_2_on(t)
         if later:
             # Round 1 is a burst: every session sends its first request in the same ms.
             print(f"    after round 1 (no synchronized burst) p99 = "
