@@ -325,3 +325,19 @@ def test_instructions_that_quote_a_line_are_obeyed() -> None:
     driver = Driver()
     got = driver.turn("Hi", output_modalities=["text"], instructions='Say "Welcome, class!"')
     assert only(got, "response.output_text.done")["text"] == "Welcome, class!"
+
+
+def test_a_response_is_over_once_response_done_exists() -> None:
+    # A client answering response.done with a new response.create must not be told
+    # that the old one is still active, however late the server's stream resumes.
+    driver = Driver()
+    driver.send(rt.create_item(rt.user_text("Hi")))
+    (run,) = driver.session.receive(rt.create_response(output_modalities=["text"]).to_json()).runs
+    stream = run.events()
+    for emit in stream:
+        if emit.event.type == "response.done":
+            break
+    got = driver.send(rt.create_response(output_modalities=["text"]))
+    assert "error" not in types(got)
+    assert only(got, "response.done")["response"]["status"] == "completed"
+    assert [emit.event.type for emit in stream] == ["rate_limits.updated"]

@@ -222,6 +222,11 @@ class ResponseRun:
             else:
                 yield from self._message()
         finally:
+            self._complete()
+
+    def _complete(self) -> None:
+        """The response is over: the session may start another (once only)."""
+        if not self.finished:
             self.finished = True
             self._on_done(self)
 
@@ -286,6 +291,9 @@ class ResponseRun:
             details = StatusDetails(type=status, reason=reason,  # type: ignore[arg-type]
                                     error=error if error is not None else UNSET)
         output = [server_view(item) for item in self.output]
+        # Over as soon as response.done exists: a client that reacts to it with a new
+        # response.create must not find this one still active.
+        self._complete()
         yield Emit(ResponseDone(response=self._response(
             status, status_details=details, output=output, usage=usage)), at)
         limit, remaining = self.plan.rate_limit
