@@ -246,16 +246,20 @@ class MockSession:
         step = Step()
         event_id: str | None = None
         try:
-            raw = _decode(frame)
-            candidate = raw.get("event_id")
-            event_id = candidate if isinstance(candidate, str) else None
             try:
-                event = parse_client_event(raw, self.dialect)
+                event = parse_client_event(frame, self.dialect)
+            except (DecodeError, RecursionError, UnicodeDecodeError) as error:
+                raise refuse.malformed_json(str(error)) from None
             except EventValidationError as error:
+                # Off the hot path: read the frame again, leniently, for its event_id.
+                raw = _decode(frame)
+                candidate = raw.get("event_id")
+                event_id = candidate if isinstance(candidate, str) else None
                 if (raw.get("type") == "input_audio_buffer.append" and error.param == "audio"
                         and error.code != "missing_required_parameter"):
                     raise refuse.invalid_audio() from None
                 raise refuse.from_validation(error) from None
+            event_id = event.event_id if isinstance(event.event_id, str) else None
             self._dispatch(event, step)
         except Refusal as refusal:
             step.events.append(self.error(refusal, event_id))

@@ -208,6 +208,17 @@ def _translate(
     return EventValidationError(text + ".", param=path, allowed=allowed, code=code)
 
 
+_FIELD_MAPS: dict[type, dict[str, mi.Field]] = {}
+
+
+def _fields_by_name(info: mi.StructType) -> dict[str, mi.Field]:
+    """A struct's fields by wire name; built once per class (this runs for every event)."""
+    fields = _FIELD_MAPS.get(info.cls)
+    if fields is None:
+        fields = _FIELD_MAPS[info.cls] = {f.encode_name: f for f in info.fields}
+    return fields
+
+
 def _check_strict(value: Any, info: mi.Type, path: str) -> None:
     """Refuse dict keys no field of the matching model declares, and strings off ``choices``."""
     if isinstance(value, str):
@@ -243,7 +254,7 @@ def _check_strict(value: Any, info: mi.Type, path: str) -> None:
                     return
         return
     if isinstance(info, mi.StructType) and isinstance(value, dict):
-        fields = {f.encode_name: f for f in info.fields}
+        fields = _fields_by_name(info)
         for key, item in value.items():
             field = fields.get(key)
             if field is None:
