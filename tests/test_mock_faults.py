@@ -35,7 +35,7 @@ QUIET = 0.3
 
 PROMPT = 2.0
 """Wait for something that follows at once from a local action (a close, a stop): a
-hang detector, kept short because the stall tests below do hang today."""
+hang detector, kept short so a regression fails fast."""
 
 ITEM = rt.create_item(rt.user_text("hello there friend")).to_json()
 TEXT_RESPONSE = rt.create_response(output_modalities=["text"]).to_json()
@@ -414,3 +414,29 @@ def test_cli_stall_after_then_ctrl_c() -> None:
         run(scenario())
         cli.process.send_signal(signal.SIGINT)
         assert cli.wait(2 * PROMPT) == 0, "Ctrl-C did not stop the mock after a stalled connection"
+
+
+# -- expire_after_s --------------------------------------------------------------------------------
+
+
+def test_expire_after_ends_the_session_with_session_expired() -> None:
+    async def scenario() -> tuple[dict[str, Any], list[dict[str, Any]], Any]:
+        async with MockServer(seed=1, faults=Faults(expire_after_s=0.5)) as server, \
+                client(server.url) as ws:
+            created = await recv(ws)
+            events = []
+            with contextlib.suppress(ConnectionClosed):
+                while True:
+                    events.append(await recv(ws))
+            return created, events, ws.protocol.close_rcvd
+
+    created, events, close = run(scenario())
+    session = created["session"]
+    assert session["expires_at"] >= int(time.time())  # reported honestly: now + 1 s at most
+    assert session["expires_at"] <= int(time.time()) + 2
+    assert [e["type"] for e in events] == ["conversation.created", "error"]
+    error = events[-1]["error"]
+    assert error["code"] == "session_expired" and error["event_id"] is None
+    assert "maximum duration" in error["message"]
+    RealtimeErrorEvent.model_validate(events[-1])
+    assert close is not None and close.code == 1000 and close.reason == "session_expired"

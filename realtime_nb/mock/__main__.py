@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="tokens per connection before responses fail as rate-limited")
     faults.add_argument("--stall-after", type=int, metavar="N",
                         help="go silent after N server events, keeping the connection open")
+    faults.add_argument("--expire-after", type=float, metavar="S",
+                        help="end each session after S seconds with a session_expired error")
     return parser
 
 
@@ -59,7 +61,8 @@ async def _serve(args: argparse.Namespace) -> None:
         require_key=args.require_key,
         faults=Faults(drop_after=args.drop_after, drop_mid_response=args.drop_mid_response,
                       delay_ms=args.delay_ms, error_after=args.error_after,
-                      token_budget=args.token_budget, stall_after=args.stall_after),
+                      token_budget=args.token_budget, stall_after=args.stall_after,
+                      expire_after_s=args.expire_after),
         on_connect=lambda line: print(line, flush=True),
     )
     async with server:

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from . import service_errors
 from .responder import Script
 from .responses import Emit, ResponseRun
 from .session import MockSession
+from .session_config import SESSION_LIFETIME_S
 
 __all__ = [
     "MockServer",
@@ -101,6 +103,9 @@ class Faults:
             fail with ``rate_limit_exceeded`` and ``rate_limits.updated`` reports 0.
         stall_after: after this many events, go silent (send nothing, answer
             nothing) while keeping the connection open.
+        expire_after_s: end each session this many seconds after it opened, as the
+            service does at its maximum duration: an ``error`` with code
+            ``session_expired``, then close code 1000 (``expires_at`` says when).
     """
 
     drop_after: int | None = None
@@ -109,6 +114,7 @@ class Faults:
     error_after: int | None = None
     token_budget: int | None = None
     stall_after: int | None = None
+    expire_after_s: float | None = None
 
 
 @dataclass
@@ -291,8 +297,11 @@ class MockServer:
         self._on_connect(
             f"connection {number}: {handshake.dialect} model={handshake.model}{source}")
         seed = None if self.seed is None else self.seed + number - 1
+        expiry = self.faults.expire_after_s
         session = MockSession(dialect=handshake.dialect, model=handshake.model, seed=seed,
-                              script=self.script, token_budget=self.faults.token_budget)
+                              script=self.script, token_budget=self.faults.token_budget,
+                              lifetime_s=SESSION_LIFETIME_S if expiry is None
+                              else math.ceil(expiry))
         outbox = _Outbox(ws, session, self.faults)
         if self._require_key is not None and not hmac.compare_digest(
                 (handshake.key or "").encode(), self._require_key.encode()):
@@ -302,6 +311,9 @@ class MockServer:
             return
         self.sessions.append(session)
         drivers: set[asyncio.Task[None]] = set()
+        if expiry is not None:
+            expire = asyncio.create_task(self._expire(session, outbox, expiry))
+            drivers.add(expire)
         try:
             for event in session.opening():
                 await outbox.send(event)
@@ -331,6 +343,13 @@ class MockServer:
             for run in list(session.runs.values()):
                 run.cancel()
             self.sessions.remove(session)
+
+    async def _expire(self, session: MockSession, outbox: _Outbox, after_s: float) -> None:
+        await asyncio.sleep(after_s)
+        with contextlib.suppress(ConnectionClosed, _Dropped):
+            await outbox.send(session.stamp(session.error(
+                service_errors.session_expired(after_s))))
+            await outbox.ws.close(1000, "session_expired")
 
     async def _drive(self, run: ResponseRun, stream: Iterator[Emit], outbox: _Outbox) -> None:
         """Stream one response, at the server's pace; a cancel cuts a paced wait short."""

@@ -36,6 +36,7 @@ __all__ = [
     "webrtc_only",
     "invalid_api_key",
     "server_error",
+    "session_expired",
     "tool_call_not_found",
     "assistant_audio_item",
 ]
@@ -192,6 +193,13 @@ def invalid_api_key() -> Refusal:
         "Incorrect API key provided. You can find your API key at"
         " https://platform.openai.com/account/api-keys.", code="invalid_api_key",
     )
+
+
+def session_expired(lifetime_s: float) -> Refusal:
+    """The session reached its maximum duration (the service then closes the connection)."""
+    span = (f"{lifetime_s / 60:g} minutes" if lifetime_s >= 60 else f"{lifetime_s:g} seconds")
+    return Refusal(f"Your session hit the maximum duration of {span}.",
+                   code="session_expired")
 
 
 def server_error(detail: str = "") -> Refusal:

@@ -103,7 +103,7 @@ from .input_audio import (
 from .responder import Script, ToolSpec, Turn, count_tokens
 from .responses import InputUsage, ResponsePlan, ResponseRun, output_bytes_per_ms
 from .service_errors import Refusal
-from .session_config import default_session, merge_session
+from .session_config import SESSION_LIFETIME_S, default_session, merge_session
 from .vad import EnergyVad, SpeechStarted
 
 __all__ = ["MockSession", "Step", "RATE_LIMIT_TOKENS", "CACHE_MIN_TOKENS"]
@@ -143,19 +143,21 @@ class MockSession:
         token_budget: tokens this connection may use in all; when spent, responses
             fail with ``rate_limit_exceeded`` (a fault for teaching and tests).
             ``None`` (the default) reports a full bucket after every response.
+        lifetime_s: seconds until the session expires (reported as ``expires_at``; the
+            server ends the connection then).
         now: the clock for ``expires_at`` (epoch seconds).
     """
 
     def __init__(self, *, dialect: Dialect = "ga", model: str = "gpt-realtime",
                  seed: int | None = None, script: Script | None = None,
-                 token_budget: int | None = None,
+                 token_budget: int | None = None, lifetime_s: int = SESSION_LIFETIME_S,
                  now: Callable[[], float] = time.time) -> None:
         self.dialect: Dialect = dialect
         self.ids = IdFactory(seed)
         self._random = random.Random(seed)
         self.script = script or Script()
         self.session = default_session(dialect, model=model, session_id=self.ids.new("sess"),
-                                       now=int(now()))
+                                       now=int(now()), lifetime_s=lifetime_s)
         self.conversation = Conversation(self.ids.new("conv"))
         self.buffer = InputAudioBuffer(self._input_format)
         self.vad: EnergyVad | None = None

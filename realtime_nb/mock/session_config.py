@@ -56,7 +56,8 @@ _SEMANTIC_VAD_DEFAULTS = SemanticVad(eagerness="auto", create_response=True,
 _MERGED = (Session, AudioConfig, AudioInput, AudioOutput)
 
 
-def default_session(dialect: Dialect, *, model: str, session_id: str, now: int) -> Session:
+def default_session(dialect: Dialect, *, model: str, session_id: str, now: int,
+                    lifetime_s: int = SESSION_LIFETIME_S) -> Session:
     """The session a new connection starts with, as ``session.created`` reports it.
 
     Args:
@@ -65,6 +66,7 @@ def default_session(dialect: Dialect, *, model: str, session_id: str, now: int) 
         model: the model named in the connection URL.
         session_id: the ``sess_…`` id.
         now: the current time in epoch seconds (for ``expires_at``).
+        lifetime_s: how long the session may last.
     """
     vad = _SERVER_VAD_DEFAULTS if dialect == "ga" else _BETA_SERVER_VAD_DEFAULTS
     audio = AudioConfig(
@@ -73,7 +75,7 @@ def default_session(dialect: Dialect, *, model: str, session_id: str, now: int) 
         output=AudioOutput(format=AudioPCM(), voice="alloy", speed=1.0),
     )
     common: dict[str, Any] = dict(
-        id=session_id, object="realtime.session", expires_at=now + SESSION_LIFETIME_S,
+        id=session_id, object="realtime.session", expires_at=now + lifetime_s,
         model=model, output_modalities=["audio"], instructions=DEFAULT_INSTRUCTIONS,
         audio=audio, tools=[], tool_choice="auto", max_output_tokens="inf", tracing=None,
     )
