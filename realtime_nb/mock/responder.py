@@ -36,7 +36,6 @@ __all__ = [
     "Responder",
     "default_reply",
     "arguments_from_schema",
-    "count_tokens",
 ]
 
 
@@ -302,12 +301,3 @@ def _value_for(schema: Any, text: str, depth: int) -> Any:
 
 _SENTENCE_STARTS = {"What", "What's", "Whats", "How", "Please", "Can", "Could", "Tell", "Is",
                     "The", "I", "Get", "Find", "Show", "Weather", "Hi", "Hello", "Hey"}
-
-
-def count_tokens(text: str) -> int:
-    """A deterministic token count: about four characters per token, as for English.
-
-    >>> count_tokens(""), count_tokens("Hello!"), count_tokens("x" * 400)
-    (0, 2, 100)
-    """
-    return (len(text) + 3) // 4

@@ -66,17 +66,16 @@ from ..wire import (
 )
 from .conversation import Conversation, server_view
 from .ids import IdFactory
-from .responder import Reply, count_tokens
+from .responder import Reply
 from .speech import speech_duration_ms, synthesize
+from .usage import InputUsage, audio_tokens_out, count_tokens
 
 __all__ = [
     "Emit",
-    "InputUsage",
     "ResponsePlan",
     "ResponseRun",
     "AUDIO_CHUNK_MS",
     "TOKEN_INTERVAL_MS",
-    "audio_tokens_out",
     "output_bytes_per_ms",
 ]
 
@@ -86,36 +85,12 @@ AUDIO_CHUNK_MS = 100
 TOKEN_INTERVAL_MS = 25.0
 """Time between text deltas at real-time pace (40 tokens per second)."""
 
-AUDIO_TOKENS_PER_SECOND_OUT = 20
-"""Output audio tokens per second of speech (an approximation; the service does not publish it)."""
-
-
-def audio_tokens_out(ms: float) -> int:
-    """Output audio tokens for ``ms`` of model speech."""
-    return int(ms * AUDIO_TOKENS_PER_SECOND_OUT / 1000)
-
-
 @dataclass(frozen=True)
 class Emit:
     """One server event and the time (ms after the response began) a real-time pace sends it."""
 
     event: ServerEvent
     at_ms: float
-
-
-@dataclass(frozen=True)
-class InputUsage:
-    """Input tokens of a response's context, counted when it starts."""
-
-    text_tokens: int = 0
-    audio_tokens: int = 0
-    cached_text_tokens: int = 0
-    cached_audio_tokens: int = 0
-
-    @property
-    def total(self) -> int:
-        """All input tokens (cached ones included, as the service counts them)."""
-        return self.text_tokens + self.audio_tokens
 
 
 @dataclass

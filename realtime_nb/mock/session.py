@@ -71,7 +71,6 @@ from ..wire import (
     Message,
     OutputAudio,
     OutputAudioBufferClear,
-    OutputText,
     ResponseCancel,
     ResponseCreate,
     ResponseParams,
@@ -100,22 +99,18 @@ from .input_audio import (
     input_bytes_per_ms,
     input_rate,
 )
-from .responder import Script, ToolSpec, Turn, count_tokens
-from .responses import InputUsage, ResponsePlan, ResponseRun, output_bytes_per_ms
+from .responder import Script, ToolSpec, Turn
+from .responses import ResponsePlan, ResponseRun, output_bytes_per_ms
 from .service_errors import Refusal
 from .session_config import SESSION_LIFETIME_S, default_session, merge_session
+from .usage import PromptCache, audio_tokens_in, count_tokens
 from .vad import EnergyVad, SpeechStarted
 
-__all__ = ["MockSession", "Step", "RATE_LIMIT_TOKENS", "CACHE_MIN_TOKENS"]
+__all__ = ["MockSession", "Step", "RATE_LIMIT_TOKENS"]
 
 RATE_LIMIT_TOKENS = 40_000
 """The ``tokens`` limit ``rate_limits.updated`` reports (the value in a GA capture)."""
 
-CACHE_MIN_TOKENS = 1024
-"""Prompt length from which the service caches a prefix, in blocks of 64 tokens."""
-
-_INPUT_AUDIO_TOKENS_PER_S = 10
-_OUTPUT_AUDIO_TOKENS_PER_S = 20
 _SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 500, "auto": 500, "high": 200}
 
 
@@ -175,7 +170,7 @@ class MockSession:
         self._audio_turns = 0
         self._heard: dict[str, str] = {}
         self._idle_since: float | None = None
-        self._cached_prefix = 0
+        self._prompt_cache = PromptCache()
 
     # -- session settings ------------------------------------------------------------------
 
@@ -436,7 +431,7 @@ class MockSession:
         if model == "whisper-1":
             usage = DurationUsage(seconds=round(audio_ms / 1000, 3))
         else:
-            audio_tokens = int(audio_ms * _INPUT_AUDIO_TOKENS_PER_S / 1000)
+            audio_tokens = audio_tokens_in(audio_ms)
             text_tokens = count_tokens(transcript)
             usage = TokenUsage(input_tokens=audio_tokens, output_tokens=text_tokens,
                                total_tokens=audio_tokens + text_tokens,
@@ -577,7 +572,10 @@ class MockSession:
         instructions = _pick(params.instructions, session.instructions, "")
         turn = _turn(context, tools, choice, instructions, self._heard)
         reply = self.script.reply(turn)
-        usage = self._input_usage(context, instructions, tools, in_band)
+        usage = self._prompt_cache.count(
+            context, instructions, tools, in_band=in_band,
+            input_bytes_per_ms=input_bytes_per_ms(self._input_format),
+            output_bytes_per_ms=output_bytes_per_ms(self._output_format))
         if self.token_budget is None:
             limit = remaining = RATE_LIMIT_TOKENS
         else:
@@ -612,25 +610,6 @@ class MockSession:
             self._idle_since = self.buffer.end_ms
         if self.token_budget is not None:
             self.token_budget -= run.used_tokens
-
-    def _input_usage(self, context: list[Item], instructions: str,
-                     tools: list[Any], in_band: bool) -> InputUsage:
-        text = count_tokens(instructions) + sum(
-            count_tokens(msgspec.json.encode(t).decode()) for t in tools)
-        audio = 0
-        for item in context:
-            item_text, item_audio = _item_tokens(item, self)
-            text += item_text
-            audio += item_audio
-        total = text + audio
-        cached = self._cached_prefix if self._cached_prefix >= CACHE_MIN_TOKENS else 0
-        cached = min(cached, total) // 64 * 64
-        if in_band:
-            self._cached_prefix = total
-        cached_audio = min(audio, cached * audio // total) if total else 0
-        return InputUsage(text_tokens=text, audio_tokens=audio,
-                          cached_text_tokens=cached - cached_audio,
-                          cached_audio_tokens=cached_audio)
 
     _HANDLERS: ClassVar[dict[type, Callable[[MockSession, Any, Step], None]]] = {
         SessionUpdate: _on_session_update,
@@ -669,27 +648,6 @@ def _pick(*values: Any) -> Any:
         if value is not UNSET:
             return value
     return None
-
-
-def _item_tokens(item: Item, session: MockSession) -> tuple[int, int]:
-    """(text tokens, audio tokens) an item adds to a response's input."""
-    if isinstance(item, Message):
-        text = audio = 0
-        for part in item.content:
-            if isinstance(part, (InputText, OutputText)) and isinstance(part.text, str):
-                text += count_tokens(part.text)
-            elif isinstance(part, InputAudio) and isinstance(part.audio, str):
-                ms = len(part.audio) * 3 / 4 / input_bytes_per_ms(session._input_format)
-                audio += int(ms * _INPUT_AUDIO_TOKENS_PER_S / 1000)
-            elif isinstance(part, OutputAudio) and isinstance(part.audio, str):
-                ms = len(part.audio) * 3 / 4 / output_bytes_per_ms(session._output_format)
-                audio += int(ms * _OUTPUT_AUDIO_TOKENS_PER_S / 1000)
-        return text, audio
-    if isinstance(item, FunctionCall):
-        return count_tokens(item.name + item.arguments), 0
-    if isinstance(item, FunctionCallOutput):
-        return count_tokens(item.output), 0
-    return 0, 0
 
 
 def _turn(context: list[Item], tools: list[Any], choice: Any, instructions: str,
