@@ -341,3 +341,17 @@ def test_a_response_is_over_once_response_done_exists() -> None:
     assert "error" not in types(got)
     assert only(got, "response.done")["response"]["status"] == "completed"
     assert [emit.event.type for emit in stream] == ["rate_limits.updated"]
+
+
+def test_ids_look_like_the_service_s_and_never_repeat() -> None:
+    import re
+
+    from realtime_nb.mock.ids import IdFactory
+
+    ids = IdFactory(seed=9)
+    made = [ids.new("event") for _ in range(5000)]  # several refills of the batch
+    assert all(re.fullmatch(r"event_[A-Za-z0-9]{21}", i) for i in made)
+    assert len(set(made)) == len(made)
+    assert len({i[:14] for i in made}) == 1  # one session's ids share their start
+    again = IdFactory(seed=9)
+    assert [again.new("event") for _ in range(300)] == made[:300]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
 import msgspec
@@ -219,59 +219,107 @@ def _fields_by_name(info: mi.StructType) -> dict[str, mi.Field]:
     return fields
 
 
+_Checker = Callable[[Any, str], None]
+_CHECKERS: dict[int, _Checker] = {}
+
+
 def _check_strict(value: Any, info: mi.Type, path: str) -> None:
     """Refuse dict keys no field of the matching model declares, and strings off ``choices``."""
-    if isinstance(value, str):
-        raw = info.types if isinstance(info, mi.UnionType) else (info,)
-        choices = [c for member in raw for c in _choices(member)]
-        if choices and value not in choices:
-            where = path or "event"
-            raise EventValidationError(
-                f"Invalid value {value!r} for '{where}'; expected one of "
-                + ", ".join(repr(c) for c in choices) + ".",
-                param=path, allowed=choices, code="invalid_value",
-            )
-        return
-    info = _unwrap(info)
-    if isinstance(info, mi.UnionType):
-        if isinstance(value, dict):
-            structs = _struct_members(info)
-            chosen = None
-            if len(structs) == 1:
-                chosen = structs[0]
-            else:
-                for s in structs:
-                    if s.tag_field is not None and value.get(s.tag_field) == s.tag:
-                        chosen = s
-                        break
-            if chosen is not None:
-                _check_strict(value, chosen, path)
-            return
-        if isinstance(value, list):
-            for member in info.types:
-                if isinstance(member, (mi.ListType, mi.VarTupleType)):
-                    _check_strict(value, member, path)
-                    return
-        return
-    if isinstance(info, mi.StructType) and isinstance(value, dict):
-        fields = _fields_by_name(info)
-        for key, item in value.items():
-            field = fields.get(key)
-            if field is None:
-                if key == info.tag_field:
-                    continue
-                param = _join(path, "." + str(key))
-                ga = ga_spelling(param)
-                hint = f" '{param}' is the beta spelling; GA uses '{ga}'." if ga else ""
-                raise EventValidationError(
-                    f"Unknown parameter: '{param}'.{hint}", param=param,
-                    code="unknown_parameter", allowed=tuple(fields),
-                )
-            _check_strict(item, field.type, _join(path, "." + key))
-        return
-    if isinstance(info, (mi.ListType, mi.VarTupleType)) and isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_strict(item, info.item_type, f"{path}[{index}]")
+    _checker(info)(value, path)
+
+
+def _checker(info: mi.Type) -> _Checker:
+    """The strict check for values of ``info``, built once per type.
+
+    Every client event the mock receives goes through this, so the walk over
+    the type description is done once; children are built on first use (which
+    also copes with a type that contains itself).
+    """
+    check = _CHECKERS.get(id(info))
+    if check is None:
+        check = _CHECKERS[id(info)] = _build_checker(info)
+    return check
+
+
+def _refuse_choice(value: str, choices: tuple[Any, ...], path: str) -> None:
+    if choices and value not in choices:
+        where = path or "event"
+        raise EventValidationError(
+            f"Invalid value {value!r} for '{where}'; expected one of "
+            + ", ".join(repr(c) for c in choices) + ".",
+            param=path, allowed=choices, code="invalid_value",
+        )
+
+
+def _build_checker(info: mi.Type) -> _Checker:
+    raw = info.types if isinstance(info, mi.UnionType) else (info,)
+    choices = tuple(c for member in raw for c in _choices(member))
+    inner = _unwrap(info)
+    if isinstance(inner, mi.UnionType):
+        structs = _struct_members(inner)
+        single = structs[0] if len(structs) == 1 else None
+        lists = [m for m in inner.types if isinstance(m, (mi.ListType, mi.VarTupleType))]
+
+        def check_union(value: Any, path: str) -> None:
+            if isinstance(value, str):
+                _refuse_choice(value, choices, path)
+            elif isinstance(value, dict):
+                chosen = single
+                if chosen is None:
+                    for struct in structs:
+                        tag = struct.tag_field
+                        if tag is not None and value.get(tag) == struct.tag:
+                            chosen = struct
+                            break
+                if chosen is not None:
+                    _checker(chosen)(value, path)
+            elif isinstance(value, list) and lists:
+                _checker(lists[0])(value, path)
+
+        return check_union
+    if isinstance(inner, mi.StructType):
+        fields = _fields_by_name(inner)
+        tag_field = inner.tag_field
+
+        def check_struct(value: Any, path: str) -> None:
+            if isinstance(value, str):
+                _refuse_choice(value, choices, path)
+                return
+            if not isinstance(value, dict):
+                return
+            for key, item in value.items():
+                field = fields.get(key)
+                if field is None:
+                    if key == tag_field:
+                        continue
+                    param = _join(path, "." + str(key))
+                    ga = ga_spelling(param)
+                    hint = f" '{param}' is the beta spelling; GA uses '{ga}'." if ga else ""
+                    raise EventValidationError(
+                        f"Unknown parameter: '{param}'.{hint}", param=param,
+                        code="unknown_parameter", allowed=tuple(fields),
+                    )
+                _checker(field.type)(item, _join(path, "." + key))
+
+        return check_struct
+    if isinstance(inner, (mi.ListType, mi.VarTupleType)):
+        item_type = inner.item_type
+
+        def check_list(value: Any, path: str) -> None:
+            if isinstance(value, str):
+                _refuse_choice(value, choices, path)
+            elif isinstance(value, list):
+                check = _checker(item_type)
+                for index, item in enumerate(value):
+                    check(item, f"{path}[{index}]")
+
+        return check_list
+
+    def check_leaf(value: Any, path: str) -> None:
+        if isinstance(value, str):
+            _refuse_choice(value, choices, path)
+
+    return check_leaf
 
 
 def convert(data: Any, tp: type[T] | Any, *, root: str = "", strict: bool = False) -> T:
