@@ -190,6 +190,15 @@ class Wire:
         assert types(events) == USER_ITEM[self.dialect], types(events)
         return events
 
+    async def start_text_response(self) -> list[JSON]:
+        """Open the session with manual turns, ask for a text reply, and return the
+        events up to its ``response.created`` (the response is then still running)."""
+        await self.opening()
+        await self.manual_turns()
+        await self.add_user_text("Hello there")
+        await self.conn.response.create(response=text_only(self.dialect))
+        return await self.until_type("response.created")
+
     async def append_audio(self, pcm: bytes, chunk_bytes: int = 4800) -> None:
         for start in range(0, len(pcm), chunk_bytes):
             piece = pcm[start:start + chunk_bytes]

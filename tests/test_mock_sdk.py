@@ -561,11 +561,7 @@ def test_cancel_and_active_response_errors(dialect: str) -> None:
         # Real-time pace keeps the response running while the client acts on it.
         async with MockServer(seed=1, pace="realtime", script=SHORT) as server, connect(
                 server, dialect) as wire:
-            await wire.opening()
-            await wire.manual_turns()
-            await wire.add_user_text("Hello there")
-            await wire.conn.response.create(response=text_only(dialect))
-            events = await wire.until_type("response.created")
+            events = await wire.start_text_response()
 
             # Only one response may write to the default conversation (§5 i).
             await wire.conn.response.create(response=text_only(dialect), event_id="create-2")
@@ -711,11 +707,7 @@ def test_out_of_band_response_runs_alongside_an_active_one(dialect: str) -> None
     async def scenario() -> None:
         async with MockServer(seed=1, pace="realtime", script=SHORT) as server, connect(
                 server, dialect) as wire:
-            await wire.opening()
-            await wire.manual_turns()
-            await wire.add_user_text("Hello there")
-            await wire.conn.response.create(response=text_only(dialect))
-            events = await wire.until_type("response.created")
+            events = await wire.start_text_response()
             in_band = events[0]["response"]["id"]
             params: Any = {**text_only(dialect), "conversation": "none",
                            "metadata": {"lane": "side"}, "input": []}
