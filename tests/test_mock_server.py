@@ -6,6 +6,7 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import connect
 
 import realtime_nb as rt
@@ -98,3 +99,59 @@ def test_background_server_serves_and_stops() -> None:
         handle.stop()
     assert not handle.running
     assert "stopped" in repr(handle)
+
+
+def test_a_failing_responder_is_reported_and_the_connection_lives_on() -> None:
+    def broken(turn: object) -> str:
+        if getattr(turn, "user_text", None) == "boom":
+            raise RuntimeError("a bug in a user's script")
+        return "fine"
+
+    async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        async with MockServer(seed=1, script=Script(respond=broken)) as server, \
+                connect(server.url) as ws:
+            await _opening(ws)
+            await ws.send(rt.create_item(rt.user_text("boom")).to_json())
+            await ws.recv()
+            await ws.recv()
+            await ws.send(rt.create_response(output_modalities=["text"]).to_json())
+            first = [json.loads(await ws.recv())]
+            await ws.send(rt.create_item(rt.user_text("again")).to_json())
+            await ws.recv()
+            await ws.recv()
+            await ws.send(rt.create_response(output_modalities=["text"]).to_json())
+            return first, await asyncio.wait_for(_until_done(ws), 10)
+
+    first, second = asyncio.run(scenario())
+    assert first[0]["type"] == "error"
+    assert first[0]["error"]["type"] == "server_error"
+    assert second[-2]["response"]["status"] == "completed"
+
+
+def test_a_failing_response_stream_is_reported_and_the_connection_lives_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from realtime_nb.mock import responses
+
+    real = responses.ResponseRun._message
+    calls = []
+
+    def flaky(self: responses.ResponseRun) -> Any:
+        calls.append(self.id)
+        if len(calls) == 1:
+            raise RuntimeError("a bug while streaming")
+        return real(self)
+
+    monkeypatch.setattr(responses.ResponseRun, "_message", flaky)
+
+    async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        async with MockServer(seed=1) as server, connect(server.url) as ws:
+            await _opening(ws)
+            await ws.send(rt.create_response(output_modalities=["text"]).to_json())
+            first = [json.loads(await ws.recv()) for _ in range(2)]
+            await ws.send(rt.create_response(output_modalities=["text"]).to_json())
+            return first, await asyncio.wait_for(_until_done(ws), 10)
+
+    first, second = asyncio.run(scenario())
+    assert [e["type"] for e in first] == ["response.created", "error"]
+    assert first[1]["error"]["type"] == "server_error"
+    assert second[-2]["response"]["status"] == "completed"  # the failed one is not "active"

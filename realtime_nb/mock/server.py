@@ -24,7 +24,7 @@ import hmac
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal
@@ -347,8 +347,9 @@ class MockServer:
                 for run in step.runs:
                     stream = run.events()
                     if self.pace == "fast":
-                        await _send_head(stream, outbox)
-                    task = asyncio.create_task(self._drive(run, stream, outbox))
+                        await _guarded(_send_head(stream, outbox), session, outbox)
+                    task = asyncio.create_task(
+                        _guarded(self._drive(run, stream, outbox), session, outbox))
                     drivers.add(task)
                     task.add_done_callback(drivers.discard)
         except (ConnectionClosed, _Dropped):
@@ -397,6 +398,19 @@ class MockServer:
             await outbox.send(emit.event)
             # Let other connections and this one's reader run between events.
             await asyncio.sleep(0)
+
+
+async def _guarded(work: Coroutine[Any, Any, None], session: MockSession,
+                   outbox: _Outbox) -> None:
+    """Run ``work``; a bug in it is logged and reported as a ``server_error``, and the
+    connection (and every other one) carries on."""
+    try:
+        await work
+    except (ConnectionClosed, _Dropped, asyncio.CancelledError):
+        raise
+    except Exception:
+        logger.exception("mock response failed")
+        await outbox.send(session.stamp(session.error(service_errors.server_error())))
 
 
 async def _send_head(stream: Iterator[Emit], outbox: _Outbox) -> None:
