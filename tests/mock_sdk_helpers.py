@@ -51,7 +51,9 @@ SESSION_SERVER_KEYS: dict[str, tuple[str, ...]] = {
 def check_session_object(session: JSON) -> None:
     """The server-only session keys are present and well-formed."""
     assert isinstance(session.get("id"), str) and session["id"].startswith("sess_"), session
-    assert session.get("object") == "realtime.session", session
+    expected = ("realtime.transcription_session" if session.get("type") == "transcription"
+                else "realtime.session")
+    assert session.get("object") == expected, session
     expires_at = session.get("expires_at")
     assert isinstance(expires_at, int) and not isinstance(expires_at, bool), session
     assert expires_at > 1_600_000_000, expires_at
@@ -207,10 +209,10 @@ class Wire:
 
 @contextlib.asynccontextmanager
 async def connect(server: MockServer, dialect: str, model: str = "gpt-realtime",
-                  api_key: str = "sk-test") -> AsyncIterator[Wire]:
+                  api_key: str = "sk-test", **options: Any) -> AsyncIterator[Wire]:
     client = client_for(server, dialect, api_key)
     realtime: Any = client.realtime if dialect == "ga" else client.beta.realtime
-    async with realtime.connect(model=model) as conn:
+    async with realtime.connect(model=model, **options) as conn:
         yield Wire(conn, dialect)
     await client.close()
 

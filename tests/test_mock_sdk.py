@@ -767,6 +767,46 @@ def test_azure_preview_path() -> None:
     assert len(lines) == 1 and "model=my-deploy" in lines[0]
 
 
+def test_transcription_session_transcribes_and_never_answers() -> None:
+    """GA ``?intent=transcription``: turns are committed and transcribed, no response runs."""
+
+    async def scenario() -> None:
+        script = Script(transcripts=["please book a table"])
+        async with MockServer(seed=1, script=script) as server, connect(
+                server, "ga", extra_query={"intent": "transcription"}) as wire:
+            created, _ = await wire.opening()
+            session = created["session"]
+            assert session["type"] == "transcription"
+            assert session["audio"]["input"]["transcription"]["model"]
+            updated = await wire.update_session({"type": "transcription", "audio": {"input": {
+                "transcription": {"model": "whisper-1", "language": "en"}}}})
+            assert updated["audio"]["input"]["transcription"] == {"model": "whisper-1",
+                                                                  "language": "en"}
+            assert updated["audio"]["input"]["turn_detection"]["type"] == "server_vad"
+
+            await wire.append_audio(turn_audio())
+            events = await wire.until_type(
+                "conversation.item.input_audio_transcription.completed")
+            kinds = types(events)
+            assert kinds[:5] == ["input_audio_buffer.speech_started",
+                                 "input_audio_buffer.speech_stopped",
+                                 "input_audio_buffer.committed", "conversation.item.added",
+                                 "conversation.item.done"]
+            completed = events[-1]
+            assert completed["transcript"] == "please book a table"
+            assert completed["usage"]["type"] == "duration"  # whisper-1 bills by time
+            assert await wire.barrier() == []  # no response.created: it never answers
+
+            await wire.conn.response.create(event_id="no_responses")
+            error = (await wire.until_error("no_responses"))[-1]["error"]
+            assert "transcription session" in error["message"]
+            await wire.conn.session.update(session={"type": "realtime"}, event_id="no_switch")
+            error = (await wire.until_error("no_switch"))[-1]["error"]
+            assert error["param"] == "session.type"
+
+    run(scenario)
+
+
 def test_azure_ga_path() -> None:
     # The Azure GA endpoint is plain OpenAI with base_url ".../openai/v1" (protocol.md §1.1).
     lines: list[str] = []

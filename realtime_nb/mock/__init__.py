@@ -3,7 +3,8 @@
 Everything in realtime_nb runs against it with no API key and no network. It
 speaks GA by default and beta when the handshake asks for it, keeps a real
 conversation, detects speech in appended audio, streams text, audio and
-function calls in the service's event order, and answers bad input with the
+function calls in the service's event order, serves transcription-only
+sessions (GA ``?intent=transcription``), and answers bad input with the
 service's ``error`` events.
 
 * :class:`MockServer`: ``async with MockServer() as server: server.url``, or

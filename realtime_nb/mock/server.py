@@ -123,6 +123,7 @@ class _Handshake:
     dialect: Dialect
     model: str
     key: str | None = field(repr=False)
+    transcription: bool = False
 
 
 def _read_handshake(request: Request, subprotocols: list[str]) -> _Handshake:
@@ -139,7 +140,10 @@ def _read_handshake(request: Request, subprotocols: list[str]) -> _Handshake:
     for offered in subprotocols:
         if offered.startswith(_KEY_SUBPROTOCOL):
             key = key or offered[len(_KEY_SUBPROTOCOL):]
-    return _Handshake("beta" if beta else "ga", model, key)
+    # GA opens a transcription-only session for ?intent=transcription (SDK connect() docs);
+    # the beta dialect's transcription sessions are not modelled.
+    transcription = not beta and "transcription" in query.get("intent", [])
+    return _Handshake("beta" if beta else "ga", model, key, transcription)
 
 
 _encoder = msgspec.json.Encoder()
@@ -310,12 +314,14 @@ class MockServer:
         number = self._connections
         peer = ws.remote_address
         source = f" from {peer[0]}:{peer[1]}" if peer else ""
-        self._on_connect(
-            f"connection {number}: {handshake.dialect} model={handshake.model}{source}")
+        kind = " transcription" if handshake.transcription else ""
+        self._on_connect(f"connection {number}: {handshake.dialect}{kind}"
+                         f" model={handshake.model}{source}")
         seed = None if self.seed is None else self.seed + number - 1
         expiry = self.faults.expire_after_s
         session = MockSession(dialect=handshake.dialect, model=handshake.model, seed=seed,
                               script=self.script, token_budget=self.faults.token_budget,
+                              transcription=handshake.transcription,
                               lifetime_s=SESSION_LIFETIME_S if expiry is None
                               else math.ceil(expiry))
         outbox = _Outbox(ws, session, self.faults)

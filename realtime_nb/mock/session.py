@@ -84,6 +84,9 @@ from ..wire import (
     TokenUsage,
     TokenUsageInputDetails,
     ToolChoiceFunction,
+    TranscriptionAudio,
+    TranscriptionAudioInput,
+    TranscriptionSession,
 )
 from ..wire import (
     Conversation as ConversationInfo,
@@ -102,7 +105,12 @@ from .input_audio import (
 from .responder import Script, ToolSpec, Turn
 from .responses import ResponsePlan, ResponseRun, output_bytes_per_ms
 from .service_errors import Refusal
-from .session_config import SESSION_LIFETIME_S, default_session, merge_session
+from .session_config import (
+    SESSION_LIFETIME_S,
+    default_session,
+    default_transcription_session,
+    merge_session,
+)
 from .usage import PromptCache, audio_tokens_in, count_tokens
 from .vad import EnergyVad, SpeechStarted
 
@@ -140,19 +148,27 @@ class MockSession:
             ``None`` (the default) reports a full bucket after every response.
         lifetime_s: seconds until the session expires (reported as ``expires_at``; the
             server ends the connection then).
+        transcription: a transcription session (GA ``?intent=transcription``): audio
+            turns are committed and transcribed, and no response is ever made.
         now: the clock for ``expires_at`` (epoch seconds).
     """
 
     def __init__(self, *, dialect: Dialect = "ga", model: str = "gpt-realtime",
                  seed: int | None = None, script: Script | None = None,
                  token_budget: int | None = None, lifetime_s: int = SESSION_LIFETIME_S,
-                 now: Callable[[], float] = time.time) -> None:
+                 transcription: bool = False, now: Callable[[], float] = time.time) -> None:
         self.dialect: Dialect = dialect
         self.ids = IdFactory(seed)
         self._random = random.Random(seed)
         self.script = script or Script()
-        self.session = default_session(dialect, model=model, session_id=self.ids.new("sess"),
-                                       now=int(now()), lifetime_s=lifetime_s)
+        if transcription and dialect != "ga":
+            raise ValueError("transcription sessions are modelled for the GA dialect only")
+        self.session: Session | TranscriptionSession = (
+            default_transcription_session(session_id=self.ids.new("sess"), now=int(now()),
+                                          lifetime_s=lifetime_s)
+            if transcription else
+            default_session(dialect, model=model, session_id=self.ids.new("sess"),
+                            now=int(now()), lifetime_s=lifetime_s))
         self.conversation = Conversation(self.ids.new("conv"))
         self.buffer = InputAudioBuffer(self._input_format)
         self.vad: EnergyVad | None = None
@@ -175,18 +191,20 @@ class MockSession:
     # -- session settings ------------------------------------------------------------------
 
     @property
-    def _audio(self) -> AudioConfig:
-        audio = self.session.audio
-        return audio if isinstance(audio, AudioConfig) else AudioConfig()
+    def transcription_only(self) -> bool:
+        """Whether this is a transcription session (it transcribes, it never answers)."""
+        return isinstance(self.session, TranscriptionSession)
 
     @property
-    def _input(self) -> AudioInput:
-        value = self._audio.input
-        return value if isinstance(value, AudioInput) else AudioInput()
+    def _input(self) -> AudioInput | TranscriptionAudioInput:
+        audio = self.session.audio
+        value = audio.input if isinstance(audio, (AudioConfig, TranscriptionAudio)) else UNSET
+        return value if isinstance(value, (AudioInput, TranscriptionAudioInput)) else AudioInput()
 
     @property
     def _output(self) -> AudioOutput:
-        value = self._audio.output
+        audio = self.session.audio
+        value = audio.output if isinstance(audio, AudioConfig) else UNSET
         return value if isinstance(value, AudioOutput) else AudioOutput()
 
     @property
@@ -281,9 +299,15 @@ class MockSession:
 
     def _on_session_update(self, event: SessionUpdate, step: Step) -> None:
         update = event.session
-        if not isinstance(update, Session):
-            raise refuse.wrong_session_type("realtime", "transcription")
         current = self.session
+        if type(update) is not type(current):
+            kinds = {Session: "realtime", TranscriptionSession: "transcription"}
+            raise refuse.wrong_session_type(kinds[type(current)], kinds[type(update)])
+        if isinstance(update, TranscriptionSession):
+            update = msgspec.structs.replace(update, id=UNSET, object=UNSET, expires_at=UNSET)
+            self._apply_session(update, step)
+            return
+        assert isinstance(current, Session) and isinstance(update, Session)
         if isinstance(update.model, str) and update.model != current.model:
             raise refuse.model_locked(str(current.model), update.model)
         new_voice = update.audio.output.voice if (
@@ -295,7 +319,10 @@ class MockSession:
                 and update.tracing != current.tracing):
             raise refuse.tracing_locked()
         update = msgspec.structs.replace(update, id=UNSET, object=UNSET, expires_at=UNSET)
-        self.session = merge_session(current, update, self.dialect)
+        self._apply_session(update, step)
+
+    def _apply_session(self, update: Session | TranscriptionSession, step: Step) -> None:
+        self.session = merge_session(self.session, update, self.dialect)
         self.buffer.set_format(self._input_format)
         self._configure_vad()
         step.events.append(SessionUpdated(session=self.session))
@@ -347,7 +374,8 @@ class MockSession:
         detection = self.turn_detection
         timeout = detection.idle_timeout_ms if isinstance(detection, ServerVad) else None
         since = self._idle_since
-        if not isinstance(timeout, int) or since is None or self.active is not None:
+        if (not isinstance(timeout, int) or since is None or self.active is not None
+                or self.transcription_only):
             return False
         if self.buffer.end_ms - since < timeout:
             return False
@@ -379,7 +407,8 @@ class MockSession:
         audio = self.buffer.take(self._speech_start_ms, end_ms)
         self._commit(audio, item_id, step)
         detection = self.turn_detection
-        if detection is None or not _or(detection.create_response, True):
+        if (detection is None or not _or(detection.create_response, True)
+                or self.transcription_only):
             return
         if self.active is None:
             step.runs.append(self._start_response(ResponseParams()))
@@ -524,6 +553,9 @@ class MockSession:
     # -- responses -------------------------------------------------------------------------------
 
     def _on_response_create(self, event: ResponseCreate, step: Step) -> None:
+        if self.transcription_only:
+            raise Refusal("Responses are not available in a transcription session.",
+                          code="invalid_value", param="type")
         params = event.response if isinstance(event.response, ResponseParams) else ResponseParams()
         step.runs.append(self._start_response(params))
 
@@ -563,6 +595,7 @@ class MockSession:
             raise refuse.active_response(self.active.id)
         context = self._context(params)
         session = self.session
+        assert isinstance(session, Session)  # transcription sessions never get here
         modalities = _pick(params.output_modalities, session.output_modalities, ["audio"])
         audio_params = params.audio.output if not isinstance(params.audio, type(UNSET)) else UNSET
         voice = _pick(getattr(audio_params, "voice", UNSET), self._output.voice, "alloy")

@@ -17,20 +17,26 @@ import msgspec
 
 from ..wire import (
     UNSET,
+    AnySession,
     AudioConfig,
     AudioInput,
     AudioOutput,
     AudioPCM,
     Dialect,
+    InputTranscription,
     SemanticVad,
     ServerVad,
     Session,
+    TranscriptionAudio,
+    TranscriptionAudioInput,
+    TranscriptionSession,
 )
 
 __all__ = [
     "DEFAULT_INSTRUCTIONS",
     "SESSION_LIFETIME_S",
     "default_session",
+    "default_transcription_session",
     "merge_session",
     "with_turn_detection_defaults",
 ]
@@ -53,7 +59,8 @@ _SEMANTIC_VAD_DEFAULTS = SemanticVad(eagerness="auto", create_response=True,
                                      interrupt_response=True)
 
 # Structs that session.update merges field by field; everything else is replaced whole.
-_MERGED = (Session, AudioConfig, AudioInput, AudioOutput)
+_MERGED = (Session, AudioConfig, AudioInput, AudioOutput,
+           TranscriptionSession, TranscriptionAudio, TranscriptionAudioInput)
 
 
 def default_session(dialect: Dialect, *, model: str, session_id: str, now: int,
@@ -84,6 +91,22 @@ def default_session(dialect: Dialect, *, model: str, session_id: str, now: int,
     return Session(**common, truncation="auto", prompt=None, include=None)
 
 
+def default_transcription_session(*, session_id: str, now: int,
+                                  lifetime_s: int = SESSION_LIFETIME_S) -> TranscriptionSession:
+    """The session of a GA transcription connection (``?intent=transcription``).
+
+    Transcription is on from the start (that is the session's purpose), with
+    server VAD committing turns as in a realtime session.
+    """
+    return TranscriptionSession(
+        id=session_id, object="realtime.transcription_session", expires_at=now + lifetime_s,
+        audio=TranscriptionAudio(input=TranscriptionAudioInput(
+            format=AudioPCM(), transcription=InputTranscription(model="gpt-4o-transcribe"),
+            noise_reduction=None, turn_detection=_SERVER_VAD_DEFAULTS)),
+        include=None,
+    )
+
+
 def with_turn_detection_defaults(value: Any, dialect: Dialect = "ga") -> Any:
     """A turn-detection value with the fields the client left out filled in.
 
@@ -107,7 +130,8 @@ def _fill(value: msgspec.Struct, defaults: msgspec.Struct) -> Any:
     return msgspec.structs.replace(value, **changes) if changes else value
 
 
-def merge_session(current: Session, update: Session, dialect: Dialect = "ga") -> Session:
+def merge_session(current: AnySession, update: AnySession,
+                  dialect: Dialect = "ga") -> AnySession:
     """``current`` with the fields set in ``update`` applied, as ``session.update`` does.
 
     >>> base = default_session("ga", model="gpt-realtime", session_id="sess_1", now=0)
@@ -115,9 +139,10 @@ def merge_session(current: Session, update: Session, dialect: Dialect = "ga") ->
     >>> new.audio.output.voice, new.audio.output.speed, new.instructions == base.instructions
     ('marin', 1.0, True)
     """
-    merged: Session = _merge(current, update)
+    merged: AnySession = _merge(current, update)
     audio = merged.audio
-    if isinstance(audio, AudioConfig) and isinstance(audio.input, AudioInput):
+    if isinstance(audio, (AudioConfig, TranscriptionAudio)) and isinstance(
+            audio.input, (AudioInput, TranscriptionAudioInput)):
         detection = with_turn_detection_defaults(audio.input.turn_detection, dialect)
         if detection is not audio.input.turn_detection:
             merged = msgspec.structs.replace(merged, audio=msgspec.structs.replace(
