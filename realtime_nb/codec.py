@@ -212,4 +212,4 @@ def parse_client_event(
         )
     if dialect == "beta":
         raw = _dialect.from_beta(raw)
-    return convert(raw, AnyClientEvent, strict=True)
+    return convert(raw, AnyClientEvent, strict=True, from_json=not isinstance(data, dict))
