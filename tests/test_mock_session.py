@@ -355,3 +355,29 @@ def test_ids_look_like_the_service_s_and_never_repeat() -> None:
     assert len({i[:14] for i in made}) == 1  # one session's ids share their start
     again = IdFactory(seed=9)
     assert [again.new("event") for _ in range(300)] == made[:300]
+
+
+def test_a_huge_user_message_gets_a_bounded_reply() -> None:
+    # Memory stays bounded: the echo is cut, and no response exceeds the model's 4,096 tokens.
+    driver = Driver(script=Script(rules=[Rule(match="^long$", reply="word " * 50_000)]))
+    got = driver.turn("y" * 1_000_000)
+    transcript = only(got, "response.output_audio_transcript.done")["transcript"]
+    assert len(transcript) < 300
+    got = driver.turn("long", output_modalities=["text"])
+    done = only(got, "response.done")["response"]
+    assert done["status"] == "incomplete"
+    assert done["status_details"]["reason"] == "max_output_tokens"
+    assert done["usage"]["output_tokens"] <= 4096
+
+
+def test_conversation_memory_is_bounded_by_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    from realtime_nb.mock import conversation
+
+    monkeypatch.setattr(conversation, "MAX_BYTES", 5_000)
+    driver = Driver()
+    for index in range(10):
+        driver.send(rt.create_item(rt.user_text(f"{index} " + "x" * 1_000)))
+    kept = list(driver.session.conversation)
+    assert 3 <= len(kept) < 10
+    assert kept[-1].content[0].text.startswith("9 ")  # the newest stay, the oldest went
+    assert driver.session.conversation._bytes <= 5_000

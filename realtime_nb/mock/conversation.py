@@ -14,13 +14,22 @@ import msgspec
 from ..wire import UNSET, InputAudio, Item, Message, OutputAudio, UnsetType
 from .service_errors import Refusal, unknown_item
 
-__all__ = ["Conversation", "server_view", "MAX_ITEMS"]
+__all__ = ["Conversation", "server_view", "MAX_ITEMS", "MAX_BYTES"]
 
 MAX_ITEMS = 4096
 """Items one conversation holds before the oldest are dropped.
 
 The real service truncates old context too (``truncation: "auto"``); the cap
 keeps a long-running or hostile session's memory bounded.
+"""
+
+_encoder = msgspec.json.Encoder()
+
+MAX_BYTES = 128 * 1024 * 1024
+"""Size (as JSON) of the items one conversation holds before the oldest are dropped.
+
+With :data:`MAX_ITEMS` this bounds a session's memory whatever its items hold
+(each audio turn can carry up to 10 minutes of audio).
 """
 
 
@@ -57,6 +66,8 @@ class Conversation:
         self._order: list[str] = []
         self._items: dict[str, Item] = {}
         self._live: dict[str, Callable[[], Item]] = {}
+        self._sizes: dict[str, int] = {}
+        self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._order)
@@ -123,18 +134,27 @@ class Conversation:
             self._order.insert(self._order.index(previous_item_id) + 1, item_id)
         else:
             self._order.append(item_id)
-        self._items[item_id] = item
-        while len(self._order) > MAX_ITEMS:
+        self._store(item_id, item)
+        while len(self._order) > 1 and (len(self._order) > MAX_ITEMS or self._bytes > MAX_BYTES):
             # The oldest goes, unless it is the item just inserted at the root.
-            oldest = self._order.pop(1 if self._order[0] == item_id else 0)
-            del self._items[oldest]
-            self._live.pop(oldest, None)
+            self._forget(self._order.pop(1 if self._order[0] == item_id else 0))
+
+    def _store(self, item_id: str, item: Item) -> None:
+        size = len(_encoder.encode(item))
+        self._bytes += size - self._sizes.get(item_id, 0)
+        self._sizes[item_id] = size
+        self._items[item_id] = item
+
+    def _forget(self, item_id: str) -> None:
+        del self._items[item_id]
+        self._live.pop(item_id, None)
+        self._bytes -= self._sizes.pop(item_id, 0)
 
     def replace(self, item: Item) -> None:
         """Store a new version of an item already in the conversation (same id)."""
         item_id = _id_of(item)
         if item_id in self._items:
-            self._items[item_id] = item
+            self._store(item_id, item)
 
     def delete(self, item_id: str) -> None:
         """Remove an item.
@@ -144,8 +164,7 @@ class Conversation:
         """
         self.get(item_id)
         self._order.remove(item_id)
-        del self._items[item_id]
-        self._live.pop(item_id, None)
+        self._forget(item_id)
 
 
 def _id_of(item: Item) -> str:

@@ -238,12 +238,20 @@ def default_reply(turn: Turn) -> Reply:
         if turn.user_audio_ms:
             return Reply(text=f"I heard {turn.user_audio_ms / 1000:.1f} seconds of audio.")
         return Reply(text="Hello! I'm the realtime_nb mock model. Say or type something.")
-    said = turn.user_text.strip()
+    said = _quoted(turn.user_text.strip())
     if _GREETING.match(said):
         return Reply(text=f"Hello! I'm the realtime_nb mock model. You said: “{said}”.")
     if said.endswith("?"):
         return Reply(text=f"Good question. You asked: “{said}”.")
     return Reply(text=f"You said: “{said}”.")
+
+
+QUOTE_LIMIT = 200
+"""Longest stretch of the user's words the default reply quotes back."""
+
+
+def _quoted(text: str) -> str:
+    return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT].rstrip() + "…"
 
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")

@@ -76,11 +76,16 @@ __all__ = [
     "ResponseRun",
     "AUDIO_CHUNK_MS",
     "TOKEN_INTERVAL_MS",
+    "MODEL_MAX_OUTPUT_TOKENS",
     "output_bytes_per_ms",
 ]
 
 AUDIO_CHUNK_MS = 100
 """Audio per ``response.output_audio.delta``: 100 ms (4,800 bytes of PCM16)."""
+
+MODEL_MAX_OUTPUT_TOKENS = 4096
+"""Most output tokens a response has, whatever it is asked (protocol.md §6). It also
+bounds the audio one response synthesizes (about 200 s)."""
 
 TOKEN_INTERVAL_MS = 25.0
 """Time between text deltas at real-time pace (40 tokens per second)."""
@@ -100,8 +105,11 @@ class ResponsePlan:
     Attributes:
         conversation: the default conversation, or ``None`` for an out-of-band
             response (``conversation: "none"``), whose output is not stored.
-        rate_limit: ``(limit, remaining_before)`` tokens; a response needing more
-            than ``remaining_before`` fails with ``rate_limit_exceeded``.
+        rate_limit: ``(limit, remaining_before)`` tokens, as ``rate_limits.updated``
+            reports them.
+        enforce_rate_limit: fail with ``rate_limit_exceeded`` when the input needs
+            more than ``remaining_before`` (the token-budget fault; otherwise the
+            mock reports limits but never refuses).
     """
 
     response_id: str
@@ -118,6 +126,7 @@ class ResponsePlan:
     temperature: float | None = None
     latency_ms: float = 0.0
     rate_limit: tuple[int, int] = (40_000, 40_000)
+    enforce_rate_limit: bool = False
     on_audio: Callable[[], None] = field(default=lambda: None)
     """Called when the first audio delta is generated (the session then locks the voice)."""
 
@@ -189,7 +198,8 @@ class ResponseRun:
             yield Emit(ResponseCreated(response=self._response(
                 "in_progress", status_details=None, output=[], usage=None)), 0.0)
             limit, remaining = self.plan.rate_limit
-            if remaining <= 0 or self.plan.input_usage.total > remaining:
+            if self.plan.enforce_rate_limit and (
+                    remaining <= 0 or self.plan.input_usage.total > remaining):
                 yield from self._fail_rate_limited(limit)
                 return
             if self.plan.reply.tool_call is not None:
@@ -225,12 +235,20 @@ class ResponseRun:
     def _budget(self, text: str, audio: bool) -> tuple[str, bool]:
         """``text`` cut to the output-token cap, and whether it was cut."""
         cap = self.plan.max_output_tokens
-        if not isinstance(cap, int) or self._output_tokens(text, audio) <= cap:
+        if not isinstance(cap, int):  # "inf" is the model's own maximum
+            cap = MODEL_MAX_OUTPUT_TOKENS
+        if self._output_tokens(text, audio) <= cap:
             return text, False
         words = text.split(" ")
-        while words and self._output_tokens(" ".join(words), audio) > cap:
-            words.pop()
-        return " ".join(words), True
+        # The longest word prefix within the cap (token counts grow with the prefix).
+        low, high = 0, len(words)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self._output_tokens(" ".join(words[:middle]), audio) <= cap:
+                low = middle
+            else:
+                high = middle - 1
+        return " ".join(words[:low]), True
 
     @staticmethod
     def _output_tokens(text: str, audio: bool) -> int:

@@ -624,7 +624,7 @@ class MockSession:
             conversation_id=self.conversation.id if in_band else None,
             temperature=temperature if self.dialect == "beta" else None,
             latency_ms=250.0 + self._random.uniform(0.0, 150.0),
-            rate_limit=(limit, remaining),
+            rate_limit=(limit, remaining), enforce_rate_limit=self.token_budget is not None,
             on_audio=self._lock_voice if in_band else (lambda: None),
         )
         run = ResponseRun(plan, self.ids, self._finished)
