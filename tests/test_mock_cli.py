@@ -38,7 +38,8 @@ TIMEOUT = 10.0
 class MockCli:
     """The mock's command line in a subprocess, with its output read line by line."""
 
-    def __init__(self, *args: str, seed: int = 1) -> None:
+    def __init__(self, *args: str, seed: int = 1, env: dict[str, str] | None = None) -> None:
+        self.extra_env = env or {}
         self.command = [sys.executable, "-m", "realtime_nb.mock", "--port", "0",
                         "--seed", str(seed), *args]
         self._lines: queue.Queue[str | None] = queue.Queue()
@@ -47,7 +48,7 @@ class MockCli:
         self._threads: list[threading.Thread] = []
 
     def __enter__(self) -> MockCli:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.extra_env}
         self.process = subprocess.Popen(
             self.command, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
@@ -252,6 +253,18 @@ def test_require_key() -> None:
         out, err = cli.stdout_text(), cli.stderr_text()
     assert CANARY not in out + err and key not in out + err
     assert "Traceback" not in err
+
+
+def test_require_key_from_the_environment() -> None:
+    key = "sk-key-from-env"
+    with MockCli(env={"REALTIME_NB_MOCK_REQUIRE_KEY": key}) as cli:
+        event = run(sdk_first_event(cli.port, CANARY))
+        assert event.type == "error" and event.error.code == "invalid_api_key"
+        event = run(sdk_first_event(cli.port, key))
+        assert event.type == "session.created"
+        assert cli.interrupt() == 0
+        out, err = cli.stdout_text(), cli.stderr_text()
+    assert key not in out + err and CANARY not in out + err
 
 
 async def text_reply(url: str, text: str) -> str:

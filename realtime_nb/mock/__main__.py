@@ -9,13 +9,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import sys
 from collections.abc import Sequence
 
 from .responder import Script
 from .server import Faults, MockServer
 
-__all__ = ["main", "build_parser", "GC_THRESHOLD"]
+__all__ = ["main", "build_parser", "GC_THRESHOLD", "REQUIRE_KEY_VARIABLE"]
+
+REQUIRE_KEY_VARIABLE = "REALTIME_NB_MOCK_REQUIRE_KEY"
+"""Environment variable read for ``--require-key`` (a command line is visible to
+every user of the machine; the environment is not)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,8 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="make ids and timing repeatable")
     parser.add_argument("--pace", choices=("fast", "realtime"), default="fast",
                         help="fast: no waits; realtime: latency and audio at playback speed")
-    parser.add_argument("--require-key", metavar="KEY", default=None,
-                        help="accept only this API key (default: accept any key)")
+    parser.add_argument("--require-key", metavar="KEY",
+                        default=os.environ.get(REQUIRE_KEY_VARIABLE) or None,
+                        help="accept only this API key (default: any key; "
+                             f"${REQUIRE_KEY_VARIABLE} sets it without showing it in the "
+                             "process list)")
     parser.add_argument("--script", metavar="FILE", default=None,
                         help='JSON file: {"rules": [{"match": ..., "reply": ...}],'
                              ' "transcripts": [...]}')
