@@ -163,6 +163,9 @@ def test_g711_input_drives_the_vad() -> None:
     assert abs(got[0]["audio_start_ms"] - 100) <= 30  # 400 ms lead - 300 ms padding
     item = driver.session.conversation.get(got[2]["item_id"])
     assert len(base64.b64decode(item.content[0].audio)) % 8 == 0  # kept as 8 kHz G.711
+    heard_ms = len(base64.b64decode(item.content[0].audio)) / 8  # 8 bytes per ms of G.711
+    transcript = only(got, "response.output_audio_transcript.done")["transcript"]
+    assert f"I heard {heard_ms / 1000:.1f} seconds" in transcript
 
 
 def test_transcription_events_use_the_script_and_feed_the_reply() -> None:

@@ -11,10 +11,23 @@ from collections.abc import Callable, Iterator
 
 import msgspec
 
-from ..wire import UNSET, InputAudio, Item, Message, OutputAudio, UnsetType
+from ..wire import (
+    UNSET,
+    ConversationItemAdded,
+    ConversationItemCreated,
+    ConversationItemDone,
+    Dialect,
+    InputAudio,
+    Item,
+    Message,
+    OutputAudio,
+    ServerEvent,
+    UnsetType,
+)
 from .service_errors import Refusal, unknown_item
 
-__all__ = ["Conversation", "server_view", "MAX_ITEMS", "MAX_BYTES"]
+__all__ = ["Conversation", "server_view", "item_added", "item_finished", "MAX_ITEMS",
+           "MAX_BYTES"]
 
 MAX_ITEMS = 4096
 """Items one conversation holds before the oldest are dropped.
@@ -49,6 +62,22 @@ def server_view(item: Item) -> Item:
             part = type(part)(transcript=transcript)
         content.append(part)
     return msgspec.structs.replace(item, content=content)
+
+
+def item_added(item: Item, previous_item_id: str | None, dialect: Dialect) -> ServerEvent:
+    """The event announcing an item: GA ``conversation.item.added``, beta ``.created``."""
+    view = server_view(item)
+    if dialect == "beta":
+        return ConversationItemCreated(item=view, previous_item_id=previous_item_id)
+    return ConversationItemAdded(item=view, previous_item_id=previous_item_id)
+
+
+def item_finished(item: Item, previous_item_id: str | None,
+                  dialect: Dialect) -> ServerEvent | None:
+    """GA's ``conversation.item.done`` for a finished item; beta has no such event."""
+    if dialect == "beta":
+        return None
+    return ConversationItemDone(item=server_view(item), previous_item_id=previous_item_id)
 
 
 class Conversation:

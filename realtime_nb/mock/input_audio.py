@@ -14,9 +14,9 @@ import numpy as np
 
 from ..g711 import alaw_to_pcm16, ulaw_to_pcm16
 from ..wire import AudioFormat, AudioPCMA, AudioPCMU
+from .formats import bytes_per_ms
 
-__all__ = ["InputAudioBuffer", "MAX_APPEND_BYTES", "MAX_BUFFERED_MS", "MIN_COMMIT_MS",
-           "input_bytes_per_ms", "input_rate"]
+__all__ = ["InputAudioBuffer", "MAX_APPEND_BYTES", "MAX_BUFFERED_MS", "MIN_COMMIT_MS"]
 
 MAX_APPEND_BYTES = 15 * 1024 * 1024
 """Most decoded audio one ``append`` may carry: 15 MiB (SDK docstring)."""
@@ -29,16 +29,6 @@ The service does not document its own cap; this one bounds a session's memory.
 
 MIN_COMMIT_MS = 100
 """Least audio a commit accepts, in ms (the service's error message says 100 ms)."""
-
-
-def input_rate(fmt: AudioFormat) -> int:
-    """Sample rate of an input format: 8,000 for G.711, 24,000 for PCM16."""
-    return 8000 if isinstance(fmt, (AudioPCMU, AudioPCMA)) else 24000
-
-
-def input_bytes_per_ms(fmt: AudioFormat) -> int:
-    """Bytes per millisecond of an input format: 8 for G.711, 48 for PCM16."""
-    return 8 if isinstance(fmt, (AudioPCMU, AudioPCMA)) else 48
 
 
 class InputAudioBuffer:
@@ -60,7 +50,7 @@ class InputAudioBuffer:
     @property
     def bytes_per_ms(self) -> int:
         """Bytes per millisecond in the current format."""
-        return input_bytes_per_ms(self.format)
+        return bytes_per_ms(self.format)
 
     @property
     def buffered_ms(self) -> float:
@@ -80,7 +70,7 @@ class InputAudioBuffer:
         self.format = fmt
 
     def append(self, data: bytes) -> np.ndarray[Any, Any]:
-        """Buffer ``data`` and return it as int16 samples (at :func:`input_rate`) for the VAD."""
+        """Buffer ``data``; return it as int16 samples at the format's rate, for the VAD."""
         self._data += data
         if isinstance(self.format, AudioPCMU):
             data = ulaw_to_pcm16(data)

@@ -25,13 +25,8 @@ from ..g711 import pcm16_to_alaw, pcm16_to_ulaw
 from ..wire import (
     UNSET,
     AudioFormat,
-    AudioPCMA,
-    AudioPCMU,
     CachedTokenDetails,
     ContentPartInfo,
-    ConversationItemAdded,
-    ConversationItemCreated,
-    ConversationItemDone,
     Dialect,
     FunctionCall,
     InputTokenDetails,
@@ -64,7 +59,8 @@ from ..wire import (
     StatusError,
     Usage,
 )
-from .conversation import Conversation, server_view
+from .conversation import Conversation, item_added, item_finished, server_view
+from .formats import FormatKey, bytes_per_ms, format_key
 from .ids import IdFactory
 from .responder import Reply
 from .speech import speech_duration_ms, synthesize
@@ -77,7 +73,6 @@ __all__ = [
     "AUDIO_CHUNK_MS",
     "TOKEN_INTERVAL_MS",
     "MODEL_MAX_OUTPUT_TOKENS",
-    "output_bytes_per_ms",
 ]
 
 AUDIO_CHUNK_MS = 100
@@ -223,14 +218,13 @@ class ResponseRun:
         if not done:
             previous = conversation.last_id
             conversation.insert(item)
-            cls: type[ConversationItemAdded] | type[ConversationItemCreated] = (
-                ConversationItemAdded if self.plan.dialect == "ga" else ConversationItemCreated)
-            yield Emit(cls(item=server_view(item), previous_item_id=previous), at)
+            yield Emit(item_added(item, previous, self.plan.dialect), at)
             return
         conversation.replace(item)
-        if self.plan.dialect == "ga" and item_id in conversation:
-            previous = conversation.previous_id(item_id)
-            yield Emit(ConversationItemDone(item=server_view(item), previous_item_id=previous), at)
+        finished = item_finished(item, conversation.previous_id(item_id), self.plan.dialect) if (
+            item_id in conversation) else None
+        if finished is not None:
+            yield Emit(finished, at)
 
     def _budget(self, text: str, audio: bool) -> tuple[str, bool]:
         """``text`` cut to the output-token cap, and whether it was cut."""
@@ -326,7 +320,7 @@ class ResponseRun:
         self._live(item, said, audio_bytes if audio else None)
         at = plan.latency_ms
         if audio:
-            per_ms = output_bytes_per_ms(plan.output_format)
+            per_ms = bytes_per_ms(plan.output_format)
             chunk = int(AUDIO_CHUNK_MS * per_ms)
             total_ms = float(speech_duration_ms(text))
             word_times = _word_times(words, total_ms)
@@ -336,7 +330,7 @@ class ResponseRun:
                 yield Emit(ResponseOutputAudioTranscriptDelta(**common, delta=words[0]), at)  # type: ignore[arg-type]
                 next_word = 1
             wire_audio, encoded = _speech_audio(text, str(plan.voice),
-                                                _format_key(plan.output_format), chunk)
+                                                format_key(plan.output_format), chunk)
             for start, delta in zip(range(0, len(wire_audio), chunk), encoded, strict=True):
                 if self.cancelling:
                     break
@@ -469,7 +463,8 @@ def _chunks(text: str, size: int) -> list[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _speech_audio(text: str, voice: str, fmt: str, chunk: int) -> tuple[bytes, tuple[str, ...]]:
+def _speech_audio(text: str, voice: str, fmt: FormatKey,
+                  chunk: int) -> tuple[bytes, tuple[str, ...]]:
     """The model's speech for ``text`` in an output format, and its base64 deltas.
 
     Cached: the same words in the same voice sound the same (as with a real TTS),
@@ -481,16 +476,7 @@ def _speech_audio(text: str, voice: str, fmt: str, chunk: int) -> tuple[bytes, t
     return audio, deltas
 
 
-def _format_key(fmt: AudioFormat) -> str:
-    return "pcmu" if isinstance(fmt, AudioPCMU) else "pcma" if isinstance(fmt, AudioPCMA) else "pcm"
-
-
-def output_bytes_per_ms(fmt: AudioFormat) -> float:
-    """Bytes per millisecond of model audio: 48 for 24 kHz PCM16, 8 for 8 kHz G.711."""
-    return 8.0 if isinstance(fmt, (AudioPCMU, AudioPCMA)) else 48.0
-
-
-def _encode_output(pcm: np.ndarray[Any, Any], fmt: str) -> bytes:
+def _encode_output(pcm: np.ndarray[Any, Any], fmt: FormatKey) -> bytes:
     """Model audio in an output format (G.711 is 8 kHz: every third sample, after a
     three-tap average as a crude anti-alias filter)."""
     if fmt in ("pcmu", "pcma"):

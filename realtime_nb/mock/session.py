@@ -38,12 +38,9 @@ from ..wire import (
     AudioPCM,
     ClientEvent,
     ConversationCreated,
-    ConversationItemAdded,
     ConversationItemCreate,
-    ConversationItemCreated,
     ConversationItemDelete,
     ConversationItemDeleted,
-    ConversationItemDone,
     ConversationItemRetrieve,
     ConversationItemRetrieved,
     ConversationItemTruncate,
@@ -92,18 +89,17 @@ from ..wire import (
     Conversation as ConversationInfo,
 )
 from . import service_errors as refuse
-from .conversation import Conversation, server_view
+from .conversation import Conversation, item_added, item_finished
+from .formats import bytes_per_ms, sample_rate
 from .ids import IdFactory
 from .input_audio import (
     MAX_APPEND_BYTES,
     MAX_BUFFERED_MS,
     MIN_COMMIT_MS,
     InputAudioBuffer,
-    input_bytes_per_ms,
-    input_rate,
 )
 from .responder import Script, ToolSpec, Turn
-from .responses import ResponsePlan, ResponseRun, output_bytes_per_ms
+from .responses import ResponsePlan, ResponseRun
 from .service_errors import Refusal
 from .session_config import (
     SESSION_LIFETIME_S,
@@ -236,7 +232,7 @@ class MockSession:
         else:
             threshold, padding = 0.5, 300
             silence = _SEMANTIC_SILENCE_MS.get(_or(detection.eagerness, "auto"), 500)
-        rate = input_rate(self._input_format)
+        rate = sample_rate(self._input_format)
         if self.vad is not None and self.vad.rate == rate:
             self.vad.configure(threshold=threshold, prefix_padding_ms=padding,
                                silence_duration_ms=silence)
@@ -333,7 +329,7 @@ class MockSession:
         audio = event.audio
         if len(audio) > MAX_APPEND_BYTES:
             raise refuse.audio_too_large(len(audio), MAX_APPEND_BYTES)
-        if input_bytes_per_ms(self._input_format) == 48 and len(audio) % 2:
+        if bytes_per_ms(self._input_format) == 48 and len(audio) % 2:
             raise refuse.invalid_audio()
         if (self.buffer.buffered_ms + len(audio) / self.buffer.bytes_per_ms > MAX_BUFFERED_MS
                 and self.vad is not None and self.vad.in_speech):
@@ -442,7 +438,7 @@ class MockSession:
                        content=[InputAudio(audio=base64.b64encode(audio).decode("ascii"),
                                            transcript=None)])
         self._add_item(item, UNSET, step)
-        audio_ms = len(audio) / input_bytes_per_ms(self._input_format)
+        audio_ms = len(audio) / bytes_per_ms(self._input_format)
         transcript = self.script.transcript(self._audio_turns, int(audio_ms))
         if self._audio_turns < len(self.script.transcripts):
             # What the script says the user said is what the model "hears", with or
@@ -490,12 +486,10 @@ class MockSession:
         self.conversation.insert(item, previous_item_id)
         item_id = getattr(item, "id", "")
         previous = self.conversation.previous_id(item_id)
-        view = server_view(item)
-        if self.dialect == "beta":
-            step.events.append(ConversationItemCreated(item=view, previous_item_id=previous))
-        else:
-            step.events.append(ConversationItemAdded(item=view, previous_item_id=previous))
-            step.events.append(ConversationItemDone(item=view, previous_item_id=previous))
+        step.events.append(item_added(item, previous, self.dialect))
+        finished = item_finished(item, previous, self.dialect)
+        if finished is not None:
+            step.events.append(finished)
 
     def _on_item_create(self, event: ConversationItemCreate, step: Step) -> None:
         item = event.item
@@ -535,7 +529,7 @@ class MockSession:
         if not isinstance(part, OutputAudio) or not isinstance(part.audio, str):
             raise refuse.truncate_not_audio()
         audio = base64.b64decode(part.audio)
-        per_ms = output_bytes_per_ms(self._output_format)
+        per_ms = bytes_per_ms(self._output_format)
         audio_ms = len(audio) / per_ms
         if event.audio_end_ms > audio_ms:
             raise refuse.truncate_too_long(int(audio_ms), event.audio_end_ms)
@@ -603,12 +597,13 @@ class MockSession:
         tools = _pick(params.tools, session.tools, [])
         choice = _pick(params.tool_choice, session.tool_choice, "auto")
         instructions = _pick(params.instructions, session.instructions, "")
-        turn = _turn(context, tools, choice, instructions, self._heard)
+        turn = _turn(context, tools, choice, instructions, self._heard,
+                     bytes_per_ms(self._input_format))
         reply = self.script.reply(turn)
         usage = self._prompt_cache.count(
             context, instructions, tools, in_band=in_band,
-            input_bytes_per_ms=input_bytes_per_ms(self._input_format),
-            output_bytes_per_ms=output_bytes_per_ms(self._output_format))
+            input_bytes_per_ms=bytes_per_ms(self._input_format),
+            output_bytes_per_ms=bytes_per_ms(self._output_format))
         if self.token_budget is None:
             limit = remaining = RATE_LIMIT_TOKENS
         else:
@@ -684,7 +679,7 @@ def _pick(*values: Any) -> Any:
 
 
 def _turn(context: list[Item], tools: list[Any], choice: Any, instructions: str,
-          heard: dict[str, str]) -> Turn:
+          heard: dict[str, str], input_bytes_per_ms: int) -> Turn:
     specs = tuple(
         ToolSpec(name=t.name, description=_or(t.description, ""), parameters=_or(t.parameters, {}))
         for t in tools if isinstance(t, FunctionTool) and isinstance(t.name, str)
@@ -709,7 +704,7 @@ def _turn(context: list[Item], tools: list[Any], choice: Any, instructions: str,
             if texts:
                 user_text = " ".join(texts)
             else:
-                audio_ms = sum(int(len(p.audio) * 3 / 4 / 48) for p in item.content
+                audio_ms = sum(int(len(p.audio) * 3 / 4 / input_bytes_per_ms) for p in item.content
                                if isinstance(p, InputAudio) and isinstance(p.audio, str))
             break
     return Turn(user_text=user_text, user_audio_ms=audio_ms, tool_output=tool_output,

@@ -33,6 +33,8 @@ import zlib
 import numpy as np
 import numpy.typing as npt
 
+from ..pcm import PCM_RATE
+
 __all__ = [
     "SPEECH_RATE",
     "speech_duration_ms",
@@ -41,7 +43,7 @@ __all__ = [
     "silence",
 ]
 
-SPEECH_RATE = 24000
+SPEECH_RATE = PCM_RATE
 """Sample rate of the synthesized audio, in Hz (the API's PCM rate)."""
 
 _MS_PER_CHAR = 65  # about 15 characters a second, a typical speaking rate
