@@ -10,6 +10,10 @@ The public surface, bottom to top:
   event) and :func:`parse_client_event` (strict, as a server checks).
 * **Models** of sessions, items and responses; the full set of event classes
   lives in :mod:`realtime_nb.wire`.
+* **The sender**: :func:`connect` opens a :class:`RealtimeSession` to OpenAI,
+  Azure OpenAI, any URL or the embedded mock; ``await session.say("Hi")``
+  returns a :class:`Reply`. :func:`run` and ``session.sync`` are the plain-call
+  forms for cells and widget callbacks.
 * **Errors**, all under :class:`RealtimeError`.
 
 >>> import realtime_nb as rt
@@ -37,7 +41,19 @@ from .builders import (
     user_audio,
     user_text,
 )
+from .client_protocol import ClientProtocol
 from .codec import UnknownServerEvent, parse_client_event, parse_server_event
+from .connection import (
+    Connecting,
+    ConnectionEvent,
+    RealtimeSession,
+    ReconnectPolicy,
+    SendHandle,
+    SyncSession,
+    connect,
+    run,
+)
+from .endpoints import Target, resolve_target
 from .errors import (
     ConnectError,
     ConnectionClosed,
@@ -45,8 +61,12 @@ from .errors import (
     EventTimeout,
     EventValidationError,
     RealtimeError,
+    SendQueueFull,
     ServerError,
 )
+from .handlers import HandlerError
+from .redaction import Secret
+from .reply import FunctionCallRequest, Reply
 from .wire import (
     UNSET,
     AudioConfig,
@@ -126,6 +146,22 @@ __all__ = [
     "ResponseParams",
     "Response",
     "Usage",
+    # sender
+    "connect",
+    "Connecting",
+    "RealtimeSession",
+    "SendHandle",
+    "ReconnectPolicy",
+    "ConnectionEvent",
+    "SyncSession",
+    "run",
+    "Reply",
+    "FunctionCallRequest",
+    "HandlerError",
+    "ClientProtocol",
+    "Target",
+    "resolve_target",
+    "Secret",
     # errors
     "RealtimeError",
     "EventValidationError",
@@ -134,4 +170,5 @@ __all__ = [
     "ConnectionClosed",
     "ServerError",
     "EventTimeout",
+    "SendQueueFull",
 ]

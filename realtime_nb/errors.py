@@ -26,6 +26,7 @@ __all__ = [
     "ConnectionClosed",
     "ServerError",
     "EventTimeout",
+    "SendQueueFull",
 ]
 
 
@@ -69,7 +70,25 @@ class DecodeError(RealtimeError, ValueError):
 
 
 class ConnectError(RealtimeError):
-    """The WebSocket connection could not be opened (refused, DNS, TLS, rejected key)."""
+    """The WebSocket connection could not be opened (refused, DNS, TLS, rejected key).
+
+    The message says why in words; secrets are masked in it. The exception is
+    raised ``from None``: the library's own exception can quote a URL that holds
+    a key, so its text is summarised in the message instead.
+
+    Attributes:
+        url: the URL tried, secrets masked (``""`` when none was formed).
+        status: the HTTP status of a refused handshake (401, 403, 404...), if any.
+        code: the service's error code (``"invalid_api_key"``...) or the
+            WebSocket close code, if the server gave one.
+    """
+
+    def __init__(self, message: str, *, url: str = "", status: int | None = None,
+                 code: str | int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.code = code
 
 
 class ConnectionClosed(RealtimeError):
@@ -127,3 +146,23 @@ class EventTimeout(RealtimeError, TimeoutError):
         self.expected = expected
         self.timeout = timeout
         self.received = list(received)
+
+
+class SendQueueFull(RealtimeError):
+    """Too many events are waiting to be sent; this one was not queued.
+
+    The queue fills while a connection is being re-established or while the
+    server reads more slowly than events are sent. The event that raised is not
+    queued and not sent: the caller still holds it.
+
+    Attributes:
+        limit: the queue's size (``max_queue`` of :func:`realtime_nb.connect`).
+    """
+
+    def __init__(self, limit: int, state: str) -> None:
+        super().__init__(
+            f"send queue full: {limit} event(s) already waiting while the connection is "
+            f"{state}; this event was not queued (raise max_queue=, or wait for the queue "
+            "to drain)"
+        )
+        self.limit = limit

@@ -14,11 +14,16 @@ PACKAGE = Path(__file__).resolve().parent.parent / "realtime_nb"
 
 LAYERS: dict[str, int] = {
     "realtime_nb.errors": 0,
+    "realtime_nb.redaction": 0,
     "realtime_nb.wire": 1,
     "realtime_nb.pcm": 2,
     "realtime_nb.g711": 2,
     "realtime_nb.builders": 2,
     "realtime_nb.codec": 2,
+    "realtime_nb.endpoints": 2,
+    "realtime_nb.handlers": 3,
+    "realtime_nb.client_protocol": 3,
+    "realtime_nb.reply": 3,
     "realtime_nb.state": 3,
     "realtime_nb.audio": 3,
     "realtime_nb.connection": 4,

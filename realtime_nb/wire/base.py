@@ -14,7 +14,7 @@ Two conventions hold everywhere in :mod:`realtime_nb.wire`:
 from __future__ import annotations
 
 import typing
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -141,6 +141,15 @@ class ClientEvent(Event, frozen=True, kw_only=True, omit_defaults=True):
     """
 
     event_id: Annotated[str, msgspec.Meta(min_length=1)] | None = None
+
+    replies: ClassVar[tuple[str, ...]] = ()
+    """The server event types that answer this event (GA names); empty for none,
+    as for ``input_audio_buffer.append``, which only ever gets errors back."""
+
+    def answered_by(self, event: ServerEvent) -> bool:
+        """Whether ``event`` is this client event's reply (by default: its type is in
+        :attr:`replies`; events that name an item or a response also match on the id)."""
+        return event.type in self.replies
 
     def with_event_id(self: _E, event_id: str) -> _E:
         """A copy of this event with ``event_id`` set (the original is unchanged).

@@ -1,0 +1,142 @@
+"""``connect()``: one entry point for OpenAI, Azure OpenAI, any URL and the embedded mock.
+
+It returns an object that is both awaitable and an async context manager, as
+``websockets.connect`` does::
+
+    async with realtime_nb.connect() as session:   # closes at the end of the block
+        reply = await session.say("Hello")
+
+    session = await realtime_nb.connect()          # stays open; session.close() later
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Generator, Mapping
+from types import FrameType
+from typing import Any
+
+from ..endpoints import DEFAULT_MODEL, resolve_target
+from ..redaction import Secret
+from ..wire.base import Dialect
+from . import cells
+from .embedded import embedded_mock
+from .session import MAX_BUFFERED, RealtimeSession, ReconnectPolicy
+
+__all__ = ["connect", "Connecting"]
+
+MOCK_NOTICE = ("realtime_nb: no URL and no API key given, so this session uses the embedded "
+               "mock server at {url} (offline, no cost). Pass api_key=... (or set "
+               "OPENAI_API_KEY) for OpenAI.")
+"""The one line printed (to stderr) when ``connect()`` falls back to the embedded mock."""
+
+
+class Connecting:
+    """What :func:`connect` returns: ``await`` it, or use it with ``async with``."""
+
+    def __init__(self, options: dict[str, Any], frame: FrameType | None) -> None:
+        self._options = options
+        self._cell = cells.cell_key(frame)
+        self._session: RealtimeSession | None = None
+
+    async def _connect(self) -> RealtimeSession:
+        options = dict(self._options)
+        quiet = options.pop("quiet")
+        reconnect = options.pop("reconnect")
+        session_options = {name: options.pop(name) for name in (
+            "max_queue", "max_buffered", "open_timeout", "ping_interval", "ping_timeout",
+            "close_timeout")}
+        explicit_mock = options.get("url") == "mock"
+        target = resolve_target(**options)
+        if target.kind == "mock":
+            target = target.with_url(embedded_mock().url)
+            if not explicit_mock and not quiet:
+                print(MOCK_NOTICE.format(url=target.url.split("?")[0]), file=sys.stderr)
+        if self._cell is not None:
+            key, run = self._cell
+            for earlier in cells.previous_sessions(key, run):
+                await earlier.close()
+        policy = ReconnectPolicy() if reconnect is True else (reconnect or None)
+        session = RealtimeSession(target, reconnect=policy, **session_options)
+        await session._connect()
+        if self._cell is not None:
+            cells.register(*self._cell, session)
+        self._session = session
+        return session
+
+    def __await__(self) -> Generator[Any, None, RealtimeSession]:
+        return self._connect().__await__()
+
+    async def __aenter__(self) -> RealtimeSession:
+        return await self._connect()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    def __repr__(self) -> str:
+        return "<realtime_nb.connect(...): await it, or use `async with`>"
+
+
+def connect(
+    url: str | None = None,
+    *,
+    model: str = DEFAULT_MODEL,
+    api_key: str | Secret | None = None,
+    dialect: Dialect = "ga",
+    azure_endpoint: str | None = None,
+    azure_deployment: str | None = None,
+    api_version: str | None = None,
+    azure_ad_token: str | Secret | None = None,
+    headers: Mapping[str, str] | None = None,
+    reconnect: bool | ReconnectPolicy = False,
+    max_queue: int = 1024,
+    max_buffered: int = MAX_BUFFERED,
+    open_timeout: float = 10.0,
+    ping_interval: float | None = 20.0,
+    ping_timeout: float | None = 20.0,
+    close_timeout: float = 5.0,
+    quiet: bool = False,
+) -> Connecting:
+    """Open a Realtime session.
+
+    Where it connects (see :mod:`realtime_nb.endpoints` for the exact URLs):
+
+    * ``url=None`` with ``api_key`` or ``OPENAI_API_KEY``: OpenAI.
+    * ``azure_endpoint=...`` (with ``azure_deployment``, and ``api_version`` for
+      the preview URL form): Azure OpenAI, with an ``api-key`` or an Entra ID token.
+    * ``url="ws://..."`` or ``"wss://..."``: that server, e.g. a mock you started.
+    * ``url="mock"``, or no URL and no key: the embedded mock server, started in
+      the background (a one-line notice says so, unless ``quiet=True``).
+
+    Args:
+        model: the model, or the Azure deployment when ``azure_deployment`` is not given.
+        api_key: never shown: ``repr``, logs and errors show ``***``.
+        dialect: ``"ga"`` (the current API) or ``"beta"`` (``OpenAI-Beta: realtime=v1``).
+        headers: extra handshake headers.
+        reconnect: ``True`` (or a :class:`ReconnectPolicy`) to reconnect after the
+            link drops, restoring the session configuration sent so far and then
+            sending the events queued meanwhile.
+        max_queue: events that may wait to be sent before :class:`SendQueueFull`.
+        max_buffered: events kept for :meth:`RealtimeSession.recv` before the
+            oldest are let go (handlers and ``wait_for`` still see every event).
+        open_timeout: seconds to open the connection and receive ``session.created``.
+        ping_interval, ping_timeout: keepalive pings, which find a dead link
+            (``None`` turns them off).
+        close_timeout: seconds to wait for the server's close frame.
+
+    Raises:
+        ConnectError: the connection failed (refused, DNS, TLS, a rejected key,
+            no ``session.created``); the message says which.
+
+    Re-running a notebook cell that made a session closes that cell's earlier session.
+    """
+    options = {
+        "url": url, "model": model, "api_key": api_key, "dialect": dialect,
+        "azure_endpoint": azure_endpoint, "azure_deployment": azure_deployment,
+        "api_version": api_version, "azure_ad_token": azure_ad_token, "headers": headers,
+        "reconnect": reconnect, "max_queue": max_queue, "max_buffered": max_buffered,
+        "open_timeout": open_timeout, "ping_interval": ping_interval,
+        "ping_timeout": ping_timeout, "close_timeout": close_timeout, "quiet": quiet,
+    }
+    return Connecting(options, sys._getframe(1))

@@ -1,0 +1,105 @@
+"""Event handlers by type or pattern: who to call for each server event.
+
+Patterns are exact types (``"response.done"``), shell-style globs
+(``"response.*"``, ``"*.delta"``) or ``"*"`` for everything. Which handlers
+match a type is computed once per type and cached, because a response streams
+hundreds of deltas of a handful of types.
+
+>>> handlers = Handlers()
+>>> seen = []
+>>> _ = handlers.on("response.*", seen.append)
+>>> [h.pattern for h in handlers.matching("response.done")]
+['response.*']
+>>> handlers.matching("session.created")
+()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+__all__ = ["Handler", "Handlers", "HandlerError"]
+
+HandlerFunction = Callable[[Any], Any]
+"""A handler: called with one event; may be ``async``."""
+
+
+@dataclass(eq=False)
+class Handler:
+    """One registration: a pattern, a function, and whether it fires only once."""
+
+    pattern: str
+    function: HandlerFunction
+    once: bool = False
+
+    def __repr__(self) -> str:
+        name = getattr(self.function, "__qualname__", repr(self.function))
+        return f"<Handler {self.pattern!r} -> {name}{' once' if self.once else ''}>"
+
+
+@dataclass(eq=False)
+class HandlerError:
+    """A handler raised: what, on which event, and the exception itself.
+
+    The receive loop goes on after it; the error is kept in the session's
+    ``handler_errors`` and logged, never swallowed.
+    """
+
+    handler: Handler
+    event: Any
+    error: BaseException
+
+    def __repr__(self) -> str:
+        kind = getattr(self.event, "type", "?")
+        return f"<HandlerError {self.handler.pattern!r} on {kind}: {self.error!r}>"
+
+
+@dataclass
+class Handlers:
+    """The registry; :meth:`matching` is the hot path."""
+
+    _handlers: list[Handler] = field(default_factory=list)
+    _cache: dict[str, tuple[Handler, ...]] = field(default_factory=dict)
+
+    def on(self, pattern: str, function: HandlerFunction, *, once: bool = False) -> Handler:
+        """Call ``function(event)`` for every event whose type matches ``pattern``."""
+        if not isinstance(pattern, str) or not pattern:
+            raise ValueError(f"A handler pattern must be a non-empty string, got {pattern!r}.")
+        if not callable(function):
+            raise TypeError(f"A handler must be callable, got {function!r}.")
+        handler = Handler(pattern, function, once)
+        self._handlers.append(handler)
+        self._cache.clear()
+        return handler
+
+    def off(self, target: str | HandlerFunction | Handler) -> int:
+        """Remove the handlers registered for a pattern, a function or a :class:`Handler`.
+
+        Returns how many were removed (0 is not an error: ``off`` after ``once``
+        fired is common).
+        """
+        before = len(self._handlers)
+        self._handlers = [
+            h for h in self._handlers
+            if not (h is target or h.pattern == target or h.function == target)
+        ]
+        self._cache.clear()
+        return before - len(self._handlers)
+
+    def matching(self, event_type: str) -> tuple[Handler, ...]:
+        """The handlers to call for ``event_type``, in registration order."""
+        found = self._cache.get(event_type)
+        if found is None:
+            found = tuple(h for h in self._handlers
+                          if h.pattern == event_type or fnmatchcase(event_type, h.pattern))
+            self._cache[event_type] = found
+        return found
+
+    def __len__(self) -> int:
+        return len(self._handlers)
+
+    def __iter__(self) -> Any:
+        return iter(tuple(self._handlers))

@@ -1,0 +1,180 @@
+"""One response, gathered: its text, transcript, audio, function calls, usage and timings.
+
+:class:`ReplyCollector` is fed every server event after a ``response.create``
+and keeps those of that response; :meth:`ReplyCollector.reply` gives the
+:class:`Reply` once ``response.done`` has arrived. No I/O: the session feeds it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .wire.base import UNSET
+
+__all__ = ["Reply", "FunctionCallRequest", "ReplyCollector"]
+
+_TEXT_DELTA = "response.output_text.delta"
+_AUDIO_DELTA = "response.output_audio.delta"
+_TRANSCRIPT_DELTA = "response.output_audio_transcript.delta"
+_DELTAS = (_TEXT_DELTA, _AUDIO_DELTA, _TRANSCRIPT_DELTA, "response.function_call_arguments.delta")
+
+
+@dataclass(frozen=True)
+class FunctionCallRequest:
+    """A function call the model asked for.
+
+    Attributes:
+        name: the function's name.
+        call_id: the id to answer with (``realtime_nb.function_output(call_id, ...)``).
+        arguments: the arguments as sent (JSON text).
+        item_id: the call's conversation item.
+    """
+
+    name: str
+    call_id: str
+    arguments: str
+    item_id: str = ""
+
+    def parsed_arguments(self) -> Any:
+        """The arguments decoded from JSON (raises ``ValueError`` if they are not JSON)."""
+        return json.loads(self.arguments)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What one response produced. Timings are milliseconds from the request.
+
+    Attributes:
+        response_id: the response's id.
+        status: ``completed``, ``cancelled``, ``incomplete`` or ``failed``.
+        text: the text output (text modality), joined.
+        transcript: the transcript of the audio output.
+        audio: the audio output as raw bytes in the session's output format
+            (PCM16, 24 kHz, mono by default).
+        function_calls: the function calls asked for, in order.
+        usage: the token usage reported in ``response.done`` (or ``None``).
+        response: the final ``Response`` from ``response.done``.
+        created_ms: time to ``response.created``.
+        first_delta_ms: time to the first text, audio or arguments delta (``None`` if none).
+        done_ms: time to ``response.done``.
+        events: every event of the response, in order.
+    """
+
+    response_id: str
+    status: str
+    text: str
+    transcript: str
+    audio: bytes
+    function_calls: tuple[FunctionCallRequest, ...]
+    usage: Any
+    response: Any
+    created_ms: float
+    first_delta_ms: float | None
+    done_ms: float
+    events: tuple[Any, ...] = field(repr=False, default=())
+
+    def __repr__(self) -> str:
+        words = self.text or self.transcript
+        shown = words if len(words) <= 60 else words[:57] + "..."
+        parts = [f"status={self.status!r}", f"text={shown!r}"]
+        if self.audio:
+            parts.append(f"audio={len(self.audio):,} bytes")
+        if self.function_calls:
+            parts.append("calls=" + ",".join(c.name for c in self.function_calls))
+        total = getattr(self.usage, "total_tokens", UNSET)
+        if total is not UNSET and total is not None:
+            parts.append(f"tokens={total}")
+        parts.append(f"done_ms={self.done_ms:.0f}")
+        return f"Reply({', '.join(parts)})"
+
+
+class ReplyCollector:
+    """Gathers one response's events.
+
+    Args:
+        started: when the request left (any clock; timings are differences).
+    """
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.response_id: str | None = None
+        self._events: list[Any] = []
+        self._text: list[str] = []
+        self._transcript: list[str] = []
+        self._audio: list[str] = []
+        self._created: float | None = None
+        self._first_delta: float | None = None
+        self._done: Any = None
+        self._done_at: float = 0.0
+
+    @property
+    def done(self) -> bool:
+        """Whether ``response.done`` for the response has arrived."""
+        return self._done is not None
+
+    def start(self, event: Any, at: float) -> None:
+        """The ``response.created`` that answered the request: from now on, keep its events."""
+        self.response_id = event.response.id
+        self._created = at
+        self._events.append(event)
+
+    def feed(self, event: Any, at: float) -> bool:
+        """Keep ``event`` if it belongs to the response; returns whether the response is done."""
+        if self.response_id is None or self._done is not None:
+            return self.done
+        kind = event.type
+        if kind == "response.done":
+            if event.response.id != self.response_id:
+                return False
+            self._events.append(event)
+            self._done = event.response
+            self._done_at = at
+            return True
+        if getattr(event, "response_id", None) != self.response_id:
+            return False
+        self._events.append(event)
+        if kind in _DELTAS and self._first_delta is None:
+            self._first_delta = at
+        if kind == _TEXT_DELTA:
+            self._text.append(event.delta)
+        elif kind == _TRANSCRIPT_DELTA:
+            self._transcript.append(event.delta)
+        elif kind == _AUDIO_DELTA:
+            self._audio.append(event.delta)
+        return False
+
+    def reply(self) -> Reply:
+        """The gathered :class:`Reply` (call once :attr:`done`)."""
+        if self._done is None or self.response_id is None:
+            raise RuntimeError("The response is not done yet.")
+        response = self._done
+        calls = []
+        output = response.output if response.output is not UNSET else []
+        for item in output:
+            if getattr(item, "type", None) == "function_call":
+                calls.append(FunctionCallRequest(
+                    item.name, item.call_id if item.call_id is not UNSET else "",
+                    item.arguments, item.id if item.id is not UNSET else ""))
+        usage = response.usage if response.usage is not UNSET else None
+        status = response.status if response.status is not UNSET else ""
+
+        def ms(at: float | None) -> float | None:
+            return None if at is None else (at - self.started) * 1000.0
+
+        return Reply(
+            response_id=self.response_id,
+            status=status,
+            text="".join(self._text),
+            transcript="".join(self._transcript),
+            audio=b"".join(base64.b64decode(chunk) for chunk in self._audio),
+            function_calls=tuple(calls),
+            usage=usage,
+            response=response,
+            created_ms=ms(self._created) or 0.0,
+            first_delta_ms=ms(self._first_delta),
+            done_ms=ms(self._done_at) or 0.0,
+            events=tuple(self._events),
+        )
