@@ -36,6 +36,7 @@ notebooks: $(STAMP_TEST)
 bench: $(STAMP_TEST)
 	$(BIN)/python benchmarks/codec.py
 	$(BIN)/python benchmarks/mock_load.py
+	$(BIN)/python benchmarks/roundtrip.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

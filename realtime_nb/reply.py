@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .wire.base import UNSET
+from .wire.items import FunctionCall
 
 __all__ = ["Reply", "FunctionCallRequest", "ReplyCollector"]
 
@@ -154,7 +155,7 @@ class ReplyCollector:
         calls = []
         output = response.output if response.output is not UNSET else []
         for item in output:
-            if getattr(item, "type", None) == "function_call":
+            if isinstance(item, FunctionCall):
                 calls.append(FunctionCallRequest(
                     item.name, item.call_id if item.call_id is not UNSET else "",
                     item.arguments, item.id if item.id is not UNSET else ""))

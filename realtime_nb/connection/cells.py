@@ -4,9 +4,11 @@ In Jupyter, ``session = await rt.connect()`` in a cell run twice would leave
 the first session open, with its socket and receive task, and nothing left to
 close it. So each session made from a cell is registered under the cell's
 identity (its ``cellId`` from the front end when there is one, else the file
-IPython compiled it to, plus the line), and a later run of that cell closes the
-earlier session first. Sessions made in one run of a cell (a loop making
-several) are all kept. Outside IPython nothing is registered.
+IPython compiled it to, which is named after its source), and a later run of
+that cell closes the earlier sessions first; each run is told apart by its
+request's id, so even runs that do not count in the history are. Sessions
+made in one run of a cell (a loop making several) are all kept. Outside
+IPython nothing is registered.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ if TYPE_CHECKING:
 
 __all__ = ["CellKey", "cell_key", "previous_sessions", "register"]
 
-CellKey = tuple[str, int]
-"""Where a session was made: (cell identity, line)."""
+CellKey = str
+"""Which cell made a session: its ``cellId``, or the file IPython compiled it to."""
 
-_live: dict[CellKey, list[tuple[int, weakref.ref[RealtimeSession]]]] = {}
+_live: dict[CellKey, list[tuple[str, weakref.ref[RealtimeSession]]]] = {}
 
 
 def _shell() -> Any:
@@ -35,23 +37,36 @@ def _shell() -> Any:
     return get() if get is not None else None
 
 
-def cell_key(frame: FrameType | None) -> tuple[CellKey, int] | None:
-    """The identity of the cell running ``frame`` and its execution count, in IPython."""
+def _cell_file(shell: Any, frame: FrameType | None) -> str | None:
+    # The outermost frame compiled from a cell: a helper defined in another cell
+    # (or a module) must not make the cells that call it close each other's sessions.
+    cells = getattr(getattr(shell, "compile", None), "_filename_map", None) or {}
+    found = None
+    while frame is not None:
+        if frame.f_code.co_filename in cells:
+            found = frame.f_code.co_filename
+        frame = frame.f_back
+    return found
+
+
+def cell_key(frame: FrameType | None) -> tuple[CellKey, str] | None:
+    """The cell running ``frame`` and a token for this run of it, in IPython (else ``None``)."""
     shell = _shell()
     if shell is None or frame is None:
         return None
-    cell_id = None
+    parent: dict[str, Any] = {}
     kernel = getattr(shell, "kernel", None)
     if kernel is not None:
         try:
-            cell_id = kernel.get_parent().get("metadata", {}).get("cellId")
-        except Exception:  # an older kernel, or no request in flight: fall back to the file
-            cell_id = None
-    where = cell_id or frame.f_code.co_filename
-    return (str(where), frame.f_lineno), int(getattr(shell, "execution_count", 0) or 0)
+            parent = kernel.get_parent() or {}
+        except Exception:  # an older kernel, or no request in flight
+            parent = {}
+    run = str(parent.get("header", {}).get("msg_id") or getattr(shell, "execution_count", ""))
+    cell = parent.get("metadata", {}).get("cellId") or _cell_file(shell, frame)
+    return (str(cell), run) if cell else None
 
 
-def previous_sessions(key: CellKey, run: int) -> list[RealtimeSession]:
+def previous_sessions(key: CellKey, run: str) -> list[RealtimeSession]:
     """The open sessions that earlier runs of this cell made."""
     found = []
     for made_in, ref in _live.get(key, []):
@@ -61,7 +76,7 @@ def previous_sessions(key: CellKey, run: int) -> list[RealtimeSession]:
     return found
 
 
-def register(key: CellKey, run: int, session: RealtimeSession) -> None:
+def register(key: CellKey, run: str, session: RealtimeSession) -> None:
     """Remember that ``session`` was made by this cell in this run (forgetting closed ones)."""
     kept = [(made_in, ref) for made_in, ref in _live.get(key, [])
             if (old := ref()) is not None and old.state != "closed"]

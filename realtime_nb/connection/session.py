@@ -666,9 +666,21 @@ class RealtimeSession:
 
     # -- losing and restoring the link -------------------------------------------------------
 
+    def _close_of(self, ws: ClientConnection) -> tuple[int, str]:
+        """The close code and reason to report for a connection that ended.
+
+        The peer's close frame if it sent one; else the one this side sent when
+        it gave up on the link (1011 "keepalive ping timeout"); else 1006.
+        """
+        received, sent = ws.protocol.close_rcvd, ws.protocol.close_sent
+        if received is not None:
+            return received.code, received.reason
+        if sent is not None and not self._closing:
+            return sent.code, sent.reason
+        return 1006, ""
+
     def _lost(self, ws: ClientConnection) -> None:
-        code = ws.close_code if ws.close_code is not None else 1006
-        reason = ws.close_reason or ""
+        code, reason = self._close_of(ws)
         self.close_code, self.close_reason = code, reason
         policy = self.reconnect_policy
         if self._closing:
@@ -734,6 +746,12 @@ class RealtimeSession:
                                    unsent=tuple(h.event for h in pending)))
 
     def _emit(self, change: ConnectionEvent) -> None:
+        # Handlers and wait_for see link changes too; recv() gives server events only.
+        for tap in tuple(self._taps):
+            if not tap.future.done():
+                tap.seen.append(change.type)
+                if tap.matches(change):  # type: ignore[arg-type]
+                    tap.future.set_result(change)
         handlers = self._handlers.matching(change.type)
         if handlers:
             self._call_handlers(handlers, change)
@@ -747,13 +765,19 @@ class RealtimeSession:
         reconnector, self._reconnector = self._reconnector, None
         if reconnector is not None and not reconnector.done():
             reconnector.cancel()
+        if self._flusher is not None and not self._flusher.done():
+            # An event being written stays first in the queue, so it is reported as unsent.
+            self._flusher.cancel()
         ws = self._ws
         if ws is not None:
-            await ws.close(code, reason)
+            try:
+                # A peer that stopped reading never takes the close frame: don't wait forever.
+                async with asyncio.timeout(self._close_timeout):
+                    await ws.close(code, reason)
+            except TimeoutError:
+                ws.transport.abort()
         if self._reader is not None:
             await asyncio.gather(self._reader, return_exceptions=True)
-        if self._flusher is not None and not self._flusher.done():
-            self._flusher.cancel()
         for task in tuple(self._handler_tasks):
             task.cancel()
         if self._closed is None:

@@ -1,0 +1,458 @@
+"""The sender against the mock (both dialects) and against purpose-made servers.
+
+Every scenario runs in a fresh event loop with a time box, so a hang fails the
+test instead of stalling the suite; no assertion depends on how fast it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+import subprocess
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.asyncio.server import serve
+
+import realtime_nb as rt
+from realtime_nb.mock import Faults, MockServer
+from tests.servers import ClosingServer, EchoServer, SilentServer
+
+DIALECTS = ["ga", "beta"]
+
+
+def run(scenario: Coroutine[Any, Any, Any], timeout: float = 20.0) -> Any:
+    async def boxed() -> Any:
+        return await asyncio.wait_for(scenario, timeout)
+
+    return asyncio.run(boxed())
+
+
+def fast_reconnect(**changes: Any) -> rt.ReconnectPolicy:
+    options: dict[str, Any] = {"initial_delay": 0.02, "max_delay": 0.1, "max_attempts": 3}
+    return rt.ReconnectPolicy(**(options | changes))
+
+
+async def drain_until(session: rt.RealtimeSession, kind: str) -> list[Any]:
+    seen = []
+    while True:
+        event = await session.recv()
+        seen.append(event)
+        if event.type == kind:
+            return seen
+
+
+# -- send and receive -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_send_assigns_an_event_id_and_encodes_for_the_dialect(dialect: str) -> None:
+    async def scenario() -> None:
+        async with EchoServer() as server, rt.connect(server.url, dialect=dialect) as session:
+            assert (await session.recv()).type == "session.created"
+            handle = await session.send(rt.create_response(output_modalities=["text"]))
+            echo = await session.recv()
+            await session.send({"type": "response.create", "event_id": "mine"})
+            second = await session.recv()
+        assert isinstance(echo, rt.UnknownServerEvent) and echo.type == "echo"
+        sent = echo.raw["echo"]
+        assert sent["event_id"] == handle.event_id and handle.event_id.startswith("evt_")
+        assert handle.status == "sent"
+        if dialect == "beta":
+            assert sent["response"] == {"modalities": ["text"]}
+            assert server.requests[0]["openai-beta"] == "realtime=v1"
+        else:
+            assert sent["response"] == {"output_modalities": ["text"]}
+            assert "openai-beta" not in server.requests[0]
+        assert second.raw["echo"]["event_id"] == "mine"  # type: ignore[union-attr]
+
+    run(scenario())
+
+
+def test_invalid_events_are_refused_before_anything_is_sent() -> None:
+    async def scenario() -> None:
+        async with EchoServer() as server, rt.connect(server.url) as session:
+            with pytest.raises(rt.EventValidationError) as refused:
+                await session.send({"type": "response.create", "response": {
+                    "output_modalities": ["smell"]}})
+            assert refused.value.param.startswith("response.output_modalities")
+            assert refused.value.allowed and "text" in refused.value.allowed
+            with pytest.raises(rt.EventValidationError) as unknown:
+                await session.send({"type": "response.explode"})
+            assert unknown.value.param == "type" and "response.create" in unknown.value.allowed
+            with pytest.raises(ValueError, match="no reply"):
+                await session.send(rt.append_audio(b"\0\0" * 240), wait=True)
+            await session.send(rt.clear_audio(), wait=True)
+        assert [e["type"] for e in server.received] == ["input_audio_buffer.clear"]
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_recv_and_async_for_see_every_event_in_order(dialect: str) -> None:
+    async def scenario() -> None:
+        async with MockServer(seed=3) as mock:
+            session = await rt.connect(mock.url, dialect=dialect)
+            first = await drain_until(session, "conversation.created")
+            reply = await session.say("Hello", output_modalities=["text"])
+            await session.close()
+            rest = [event async for event in session]
+        types = [e.type for e in first + rest]
+        assert types[0] == "session.created"
+        assert types.count("response.done") == 1
+        assert set(types[types.index("response.done") + 1:]) <= {"rate_limits.updated"}
+        assert "response.output_text.delta" in types  # beta's response.text.delta, read as GA
+        assert [e for e in rest if e.type == "response.done"][0].response.id == reply.response_id
+        with pytest.raises(rt.ConnectionClosed) as closed:
+            await session.recv()
+        assert closed.value.code == 1000 and closed.value.unsent == []
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_say_gathers_a_whole_reply(dialect: str) -> None:
+    async def scenario() -> tuple[rt.Reply, rt.Reply]:
+        async with MockServer(seed=5) as mock, rt.connect(mock.url, dialect=dialect) as session:
+            spoken = await session.say("Say \"good morning\"")
+            written = await session.say("Hello", output_modalities=["text"])
+            return spoken, written
+
+    spoken, written = run(scenario())
+    assert spoken.status == "completed" and "good morning" in spoken.transcript.lower()
+    assert spoken.audio and len(spoken.audio) % 2 == 0  # PCM16
+    assert written.text and not written.audio and written.transcript == ""
+    for reply in (spoken, written):
+        assert reply.usage.total_tokens > 0
+        assert reply.first_delta_ms is not None
+        assert 0 <= reply.created_ms <= reply.first_delta_ms <= reply.done_ms
+        assert reply.events[0].type == "response.created"
+        assert reply.events[-1].type == "response.done"
+    assert "status='completed'" in repr(spoken)
+
+
+def test_say_reports_function_calls_and_update_returns_the_session() -> None:
+    tool = {"type": "function", "name": "get_weather", "description": "Weather for a city.",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                           "required": ["city"]}}
+
+    async def scenario() -> tuple[Any, rt.Reply]:
+        async with MockServer(seed=1) as mock, rt.connect(mock.url) as session:
+            effective = await session.update(tools=[tool], tool_choice="required")
+            return effective, await session.say("Weather in Paris?")
+
+    effective, reply = run(scenario())
+    assert effective.tool_choice == "required" and effective.tools[0].name == "get_weather"
+    [call] = reply.function_calls
+    assert call.name == "get_weather" and call.call_id
+    assert isinstance(call.parsed_arguments()["city"], str)
+
+
+# -- handlers and waiting ---------------------------------------------------------------------
+
+
+def test_handlers_by_type_and_pattern_sync_and_async(caplog: pytest.LogCaptureFixture) -> None:
+    seen: dict[str, list[str]] = {"exact": [], "pattern": [], "all": [], "once": [], "async": []}
+
+    async def remember(event: Any) -> None:
+        await asyncio.sleep(0)
+        seen["async"].append(event.type)
+
+    def broken(event: Any) -> None:
+        raise RuntimeError("handler bug")
+
+    async def broken_async(event: Any) -> None:
+        raise KeyError("async handler bug")
+
+    async def scenario() -> rt.RealtimeSession:
+        async with MockServer(seed=2) as mock, rt.connect(mock.url) as session:
+            session.on("response.done", lambda e: seen["exact"].append(e.type))
+            session.on("response.*", broken)
+            session.on("response.output_*.delta", lambda e: seen["pattern"].append(e.type))
+            session.on("*", lambda e: seen["all"].append(e.type))
+            session.once("response.created", lambda e: seen["once"].append(e.type))
+            session.on("response.done", remember)
+            session.on("response.done", broken_async)
+
+            @session.on("conversation.item.added")
+            def decorated(event: Any) -> None:
+                seen.setdefault("decorated", []).append(event.item.id)
+
+            await session.say("one", output_modalities=["text"])
+            assert session.off(remember) == 1 and session.off("response.*") == 1
+            await session.say("two", output_modalities=["text"])
+            await asyncio.sleep(0.05)  # let the async handlers of the last event finish
+            return session
+
+    with caplog.at_level(logging.ERROR, logger="realtime_nb"):
+        session = run(scenario())
+    assert seen["exact"] == ["response.done", "response.done"]
+    assert seen["once"] == ["response.created"]
+    assert seen["async"] == ["response.done"]
+    assert set(seen["pattern"]) == {"response.output_text.delta"}
+    assert "session.created" not in seen["all"]  # registered after connect: only later events
+    assert seen["all"].count("response.done") == 2 and len(seen["decorated"]) == 4
+    failures = [(h.handler.pattern, type(h.error).__name__) for h in session.handler_errors]
+    # the sync bug fired on every response.* event of the first reply, the async one twice
+    assert failures.count(("response.done", "KeyError")) == 2
+    assert ("response.*", "RuntimeError") in failures
+    assert "handler bug" in caplog.text and "async handler bug" in caplog.text
+
+
+def test_wait_for_matches_type_pattern_and_predicate_and_times_out_with_context() -> None:
+    async def scenario() -> None:
+        async with MockServer(seed=2) as mock, rt.connect(mock.url) as session:
+            waiting = asyncio.ensure_future(session.wait_for(
+                "conversation.item.*", where=lambda e: e.item.role == "assistant"))
+            deltas = asyncio.ensure_future(session.wait_for("response.output_text.delta"))
+            await asyncio.sleep(0)
+            await session.say("hi", output_modalities=["text"])
+            assert (await waiting).item.role == "assistant"
+            assert (await deltas).delta
+            with pytest.raises(rt.EventTimeout) as timeout:
+                await asyncio.gather(
+                    session.send(rt.clear_audio()),
+                    session.wait_for("response.done", timeout=0.3))
+            assert "input_audio_buffer.cleared" in timeout.value.received
+            assert "input_audio_buffer.cleared" in str(timeout.value)
+            assert timeout.value.expected == "response.done"
+
+    run(scenario())
+
+
+# -- errors linked to their cause -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_errors_are_linked_to_the_event_that_caused_them(dialect: str) -> None:
+    async def scenario() -> None:
+        async with MockServer(seed=1) as mock, rt.connect(mock.url, dialect=dialect) as session:
+            delete = rt.delete_item("item_missing")
+            with pytest.raises(rt.ServerError) as refused:
+                await session.send(delete, wait=True)
+            error = refused.value
+            assert error.client_event.item_id == "item_missing"
+            assert error.client_event.event_id == error.event.error.event_id
+            handle = await session.send(rt.cancel_response())
+            with pytest.raises(rt.ServerError):
+                await handle.wait()
+            assert handle.error is not None and handle.error.client_event is handle.event
+            assert [e.client_event.type for e in session.errors] == [
+                "conversation.item.delete", "response.cancel"]
+            assert "(caused by conversation.item.delete)" in str(session.errors[0])
+
+    run(scenario())
+
+
+def test_an_error_nothing_caused_is_kept_without_a_cause() -> None:
+    async def scenario() -> list[rt.ServerError]:
+        async with MockServer(seed=1, faults=Faults(error_after=2)) as mock, \
+                rt.connect(mock.url) as session:
+            await session.wait_for("error")
+            return session.errors
+
+    [error] = run(scenario())
+    assert error.client_event is None and error.event.error.type == "server_error"
+
+
+def test_purpose_made_server_errors_link_too() -> None:
+    async def scenario() -> None:
+        async with EchoServer(fail_types={"conversation.item.retrieve"}) as server, \
+                rt.connect(server.url) as session:
+            handle = await session.send(rt.retrieve_item("item_1"))
+            with pytest.raises(rt.ServerError) as refused:
+                await handle.wait(timeout=5)
+            assert refused.value.client_event == handle.event
+            assert session.errors[0].event.error.message == "Refused by test server."
+
+    run(scenario())
+
+
+# -- the link going away ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("drop", "code", "reason"), [(True, 1006, ""), (False, 1011, "boom")])
+def test_a_dropped_connection_is_reported_with_code_reason_and_unsent_events(
+        drop: bool, code: int, reason: str) -> None:
+    async def scenario() -> None:
+        changes: list[rt.ConnectionEvent] = []
+        async with ClosingServer(drop=drop, code=code, reason=reason) as server:
+            session = await rt.connect(server.url)
+            session.on("connection.*", changes.append)
+            await session.send(rt.create_response())
+            with pytest.raises(rt.ConnectionClosed) as closed:
+                while True:
+                    await session.recv()
+            assert (closed.value.code, closed.value.reason) == (code, reason)
+            with pytest.raises(rt.ConnectionClosed) as refused:
+                await session.send(rt.clear_audio())
+            assert [e.type for e in refused.value.unsent] == ["input_audio_buffer.clear"]
+            assert [e.type for e in session.unsent] == ["input_audio_buffer.clear"]
+            assert session.state == "closed" and session.close_code == code
+            with pytest.raises(rt.ConnectionClosed):
+                await session.wait_for("response.done")
+        assert [c.type for c in changes] == ["connection.closed"] and changes[0].code == code
+
+    run(scenario())
+
+
+def test_reconnect_restores_the_session_and_sends_what_was_queued() -> None:
+    async def scenario() -> None:
+        changes: list[str] = []
+        async with ClosingServer(drop=True) as server:
+            session = await rt.connect(server.url, reconnect=fast_reconnect(initial_delay=0.3))
+            session.on("connection.*", lambda change: changes.append(change.type))
+            await session.update(instructions="Be brief.")
+            await session.update(audio={"output": {"voice": "marin"}})
+            await session.send(rt.create_response())
+            lost = await session.wait_for("connection.lost")
+            assert lost.code == 1006 and session.state == "reconnecting"
+            queued = [await session.send(rt.clear_audio()), session.send_nowait(rt.commit_audio())]
+            assert [h.status for h in queued] == ["queued", "queued"]
+            assert [e.type for e in session.pending] == [
+                "input_audio_buffer.clear", "input_audio_buffer.commit"]
+            await session.wait_for("connection.restored")
+            await session.wait_for("input_audio_buffer.cleared")
+            reply = await session.say("again", output_modalities=["text"])
+            await session.close()
+        assert reply.text == "Hi" and session.reconnects == 1 and session.unsent == []
+        assert changes == ["connection.lost", "connection.restored", "connection.closed"]
+        second = server.received[3:]  # what the second connection received
+        assert second[0]["type"] == "session.update"
+        assert second[0]["session"]["instructions"] == "Be brief."
+        assert second[0]["session"]["audio"]["output"]["voice"] == "marin"
+        assert [e["type"] for e in second[1:3]] == [
+            "input_audio_buffer.clear", "input_audio_buffer.commit"]
+        assert [h.status for h in queued] == ["sent", "sent"]
+
+    run(scenario())
+
+
+def test_reconnect_without_resend_reports_the_queued_events() -> None:
+    async def scenario() -> None:
+        async with ClosingServer(drop=True) as server:
+            session = await rt.connect(server.url, reconnect=fast_reconnect(
+                initial_delay=0.3, resend=False))
+            await session.send(rt.create_response())
+            await session.wait_for("connection.lost")
+            held = session.send_nowait(rt.clear_audio())
+            await session.wait_for("connection.restored")
+            assert held.status == "unsent" and session.unsent == [held.event]
+            await session.close()
+        assert all(e["type"] != "input_audio_buffer.clear" for e in server.received)
+
+    run(scenario())
+
+
+def test_reconnect_gives_up_and_reports_everything_not_sent() -> None:
+    async def scenario() -> None:
+        server = ClosingServer(drop=True)
+        async with server:
+            session = await rt.connect(server.url, reconnect=fast_reconnect(initial_delay=0.2))
+            await session.send(rt.create_response())
+            await session.wait_for("connection.lost")
+        # The server is gone: every attempt is refused.
+        waiting = session.send_nowait(rt.clear_audio())
+        with pytest.raises(rt.ConnectionClosed) as closed:
+            await session.wait_for("never.arrives", timeout=10)
+        assert closed.value.code == 1006 and closed.value.unsent == [waiting.event]
+        assert session.unsent == [waiting.event] and session.state == "closed"
+
+    run(scenario())
+
+
+def test_session_expiry_on_the_mock_reconnects_with_the_same_configuration() -> None:
+    async def scenario() -> None:
+        async with MockServer(seed=1, faults=Faults(expire_after_s=0.5)) as mock:
+            session = await rt.connect(mock.url, reconnect=fast_reconnect())
+            effective = await session.update(instructions="Talk like a pirate.")
+            assert effective.instructions == "Talk like a pirate."
+            expired = await session.wait_for("error", timeout=5)
+            assert expired.error.code == "session_expired"
+            await session.wait_for("connection.restored", timeout=5)
+            restored = await session.wait_for("session.updated", timeout=5)
+            assert restored.session.instructions == "Talk like a pirate."
+            await session.close()
+        assert session.reconnects >= 1
+
+    run(scenario())
+
+
+def test_keepalive_finds_a_dead_link() -> None:
+    async def scenario() -> None:
+        async with SilentServer() as server:
+            session = await rt.connect(server.url, ping_interval=0.1, ping_timeout=0.2,
+                                       close_timeout=0.2)
+            assert (await session.recv()).type == "session.created"
+            with pytest.raises(rt.ConnectionClosed) as closed:
+                await session.recv()
+        assert closed.value.code == 1011 and "keepalive" in closed.value.reason
+
+    run(scenario())
+
+
+def test_the_send_queue_is_bounded_and_nothing_is_dropped_silently() -> None:
+    audio = b"\x01\x00" * 500_000  # 1 MB per append: a server that never reads fills up fast
+
+    async def scenario() -> None:
+        async with SilentServer() as server:
+            session = await rt.connect(server.url, max_queue=4, ping_interval=None,
+                                       close_timeout=0.2)
+            accepted = []
+            with pytest.raises(rt.SendQueueFull) as full:
+                for _ in range(200):
+                    accepted.append(session.send_nowait(rt.append_audio(audio)))
+                    await asyncio.sleep(0.005)
+            assert full.value.limit == 4 and "max_queue" in str(full.value)
+            assert len(session.pending) == 4
+            waiting = list(session.pending)
+            await session.close()
+        assert session.unsent == waiting
+        assert all(h.status == "sent" for h in accepted if h.event not in waiting)
+
+    run(scenario(), timeout=30)
+
+
+# -- connecting -------------------------------------------------------------------------------
+
+
+def test_connect_failures_say_why() -> None:
+    async def scenario() -> None:
+        with pytest.raises(rt.ConnectError, match="connection refused"):
+            await rt.connect("ws://127.0.0.1:9/v1/realtime")
+        async with EchoServer(greet=False) as server:
+            with pytest.raises(rt.ConnectError, match="no session.created within 0.3 s"):
+                await rt.connect(server.url, open_timeout=0.3)
+        with pytest.raises(rt.ConnectError, match="expected a ws://"):
+            await rt.connect("ftp://example.com/realtime")
+
+    run(scenario())
+
+
+def test_connect_to_a_closed_port_fails_fast_with_a_connect_error_only() -> None:
+    with pytest.raises(rt.ConnectError) as failed:
+        run(rt.connect("ws://127.0.0.1:9/v1/realtime").__aenter__())
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__
+
+
+def test_a_certificate_that_does_not_verify_is_a_tls_error(tmp_path: Path) -> None:
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    async def scenario() -> None:
+        async def nothing(ws: Any) -> None:
+            await ws.wait_closed()
+
+        async with serve(nothing, "127.0.0.1", 0, ssl=context) as server:
+            port = server.sockets[0].getsockname()[1]
+            with pytest.raises(rt.ConnectError, match="TLS failed.*CERTIFICATE_VERIFY_FAILED"):
+                await rt.connect(f"wss://127.0.0.1:{port}/v1/realtime", open_timeout=5)
+
+    run(scenario())
