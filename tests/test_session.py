@@ -105,7 +105,8 @@ def test_recv_and_async_for_see_every_event_in_order(dialect: str) -> None:
         assert types.count("response.done") == 1
         assert set(types[types.index("response.done") + 1:]) <= {"rate_limits.updated"}
         assert "response.output_text.delta" in types  # beta's response.text.delta, read as GA
-        assert [e for e in rest if e.type == "response.done"][0].response.id == reply.response_id
+        done = next(e for e in rest if e.type == "response.done")
+        assert done.response.id == reply.response_id
         with pytest.raises(rt.ConnectionClosed) as closed:
             await session.recv()
         assert closed.value.code == 1000 and closed.value.unsent == []
@@ -424,7 +425,7 @@ def test_connect_failures_say_why() -> None:
         with pytest.raises(rt.ConnectError, match="connection refused"):
             await rt.connect("ws://127.0.0.1:9/v1/realtime")
         async with EchoServer(greet=False) as server:
-            with pytest.raises(rt.ConnectError, match="no session.created within 0.3 s"):
+            with pytest.raises(rt.ConnectError, match=r"no session\.created within 0\.3 s"):
                 await rt.connect(server.url, open_timeout=0.3)
         with pytest.raises(rt.ConnectError, match="expected a ws://"):
             await rt.connect("ftp://example.com/realtime")
@@ -452,7 +453,7 @@ def test_a_certificate_that_does_not_verify_is_a_tls_error(tmp_path: Path) -> No
 
         async with serve(nothing, "127.0.0.1", 0, ssl=context) as server:
             port = server.sockets[0].getsockname()[1]
-            with pytest.raises(rt.ConnectError, match="TLS failed.*CERTIFICATE_VERIFY_FAILED"):
+            with pytest.raises(rt.ConnectError, match=r"TLS failed.*CERTIFICATE_VERIFY_FAILED"):
                 await rt.connect(f"wss://127.0.0.1:{port}/v1/realtime", open_timeout=5)
 
     run(scenario())
