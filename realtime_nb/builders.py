@@ -99,6 +99,9 @@ def _build(cls: type[_E], event_id: str | None, **fields: Any) -> _E:
     """
     data: dict[str, Any] = {"type": cls.__struct_config__.tag}
     data.update((key, value) for key, value in fields.items() if value is not msgspec.UNSET)
+    if len(data) == 1 and (event_id is None or (isinstance(event_id, str) and event_id)):
+        # Nothing to check but the id: the hot path of clear/commit/cancel/create.
+        return cls() if event_id is None else cls(event_id=event_id)
     if event_id is not None:
         data["event_id"] = event_id
     return convert(data, cls, strict=True)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets as _random
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -117,7 +117,7 @@ class ClientProtocol:
         self.dialect: Dialect = dialect
         self._prefix = id_prefix if id_prefix is not None else f"evt_{_random.token_hex(3)}_"
         self._next_id = 1
-        self._sent: OrderedDict[str, ClientEvent] = OrderedDict()
+        self._sent: dict[str, ClientEvent] = {}  # insertion-ordered: the oldest go first
         # Per reply type, the sent events still waiting for one, oldest first.
         self._awaiting: dict[str, deque[ClientEvent]] = {}
         self.session: Any = None
@@ -165,11 +165,14 @@ class ClientProtocol:
         event = outgoing.event
         event_id = outgoing.event_id
         self.sent += 1
-        self._sent[event_id] = event
-        if len(self._sent) > LINK_MEMORY:
-            self._sent.popitem(last=False)
+        sent = self._sent
+        sent[event_id] = event
+        if len(sent) > LINK_MEMORY:
+            del sent[next(iter(sent))]
         for reply_type in event.replies:
-            waiting = self._awaiting.setdefault(reply_type, deque(maxlen=LINK_MEMORY))
+            waiting = self._awaiting.get(reply_type)
+            if waiting is None:
+                waiting = self._awaiting[reply_type] = deque(maxlen=LINK_MEMORY)
             waiting.append(event)
         if isinstance(event, SessionUpdate):
             self.requested_session = _merge(self.requested_session, event.session.to_dict())
@@ -215,7 +218,9 @@ class ClientProtocol:
     def _forget_awaiting(self, sent: ClientEvent) -> None:
         for reply_type in sent.replies:
             waiting = self._awaiting.get(reply_type)
-            if waiting is not None:
+            if waiting and waiting[0] is sent:
+                waiting.popleft()  # the usual case: replies come in the order of requests
+            elif waiting is not None:
                 with contextlib.suppress(ValueError):  # already off the bounded deque
                     waiting.remove(sent)
 

@@ -252,7 +252,7 @@ def test_an_error_nothing_caused_is_kept_without_a_cause() -> None:
     async def scenario() -> list[rt.ServerError]:
         async with MockServer(seed=1, faults=Faults(error_after=2)) as mock, \
                 rt.connect(mock.url) as session:
-            await session.wait_for("error")
+            await drain_until(session, "error")
             return session.errors
 
     [error] = run(scenario())

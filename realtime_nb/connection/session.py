@@ -7,9 +7,10 @@ runs the receive loop, calls handlers, and deals with the link going away.
 
 Every server event goes, in order, to: the queue read by :meth:`recv` and
 ``async for``; the reply of the sent event it answers; any :meth:`wait_for`;
-and the handlers registered with :meth:`on`. One reader task does all of it,
-so a cell that is not awaiting anything never blocks the kernel, and a handler
-that raises is reported without stopping the others.
+and the handlers registered with :meth:`on`. All of it happens as the message
+arrives (see :mod:`realtime_nb.connection.link`), on the event loop, so a cell
+that is not awaiting anything never blocks the kernel, and a handler that
+raises is reported without stopping the others.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import logging
 import random
 import ssl
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,7 +30,6 @@ from urllib.parse import urlsplit
 
 import msgspec
 import websockets
-from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 
 from ..builders import create_item, create_response, session_update, user_text
@@ -49,6 +49,7 @@ from ..handlers import Handler, HandlerError, HandlerFunction, Handlers
 from ..redaction import RedactingLogger, redact
 from ..reply import Reply, ReplyCollector
 from ..wire.base import ClientEvent, ServerEvent
+from .link import Link, Message
 
 if TYPE_CHECKING:
     from .sync import SyncSession
@@ -266,16 +267,16 @@ class RealtimeSession:
         self._close_timeout = close_timeout
         self._max_size = max_size
         self._handlers = Handlers()
-        self._ws: ClientConnection | None = None
+        self._ws: Link | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._state: State = "closed"
-        self._reader: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self._reconnector: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._inbox: deque[AnyEvent] = deque()
         self._inbox_waiter: asyncio.Future[AnyEvent] | None = None
         self._taps: list[_Tap] = []
-        self._handles: OrderedDict[str, SendHandle] = OrderedDict()
+        self._handles: dict[str, SendHandle] = {}
         self._queue: deque[SendHandle] = deque()
         self._inflight = 0
         self._handler_tasks: set[asyncio.Future[Any]] = set()
@@ -297,14 +298,13 @@ class RealtimeSession:
         self._closed = None
         self._closing = False
         ws, greeting = await self._open()
-        self._attach(ws)
-        self._dispatch(greeting)
+        self._attach(ws, greeting)
 
     def _connect_error(self, message: str, **details: Any) -> ConnectError:
         text = redact(f"Cannot connect to {self.target.shown_url}: {message}", self.target.secrets)
         return ConnectError(text, url=self.target.shown_url, **details)
 
-    async def _open(self) -> tuple[ClientConnection, Incoming]:
+    async def _open(self) -> tuple[Link, Incoming]:
         target = self.target
         host = urlsplit(target.url).hostname or ""
         try:
@@ -315,7 +315,7 @@ class RealtimeSession:
                 max_size=self._max_size, max_queue=None,
                 proxy=None if host in _LOOPBACK else True,
                 logger=RedactingLogger(_wire_logger, target.secrets),
-                user_agent_header="realtime_nb websockets",
+                user_agent_header="realtime_nb websockets", create_connection=Link,
             )
         except websockets.InvalidStatus as error:
             raise self._refused(error) from None
@@ -334,6 +334,7 @@ class RealtimeSession:
             # socket.gaierror (DNS), unreachable networks, resets during the handshake.
             reason = error.strerror or str(error) or type(error).__name__
             raise self._connect_error(f"{reason} ({type(error).__name__})") from None
+        assert isinstance(ws, Link)  # create_connection=Link
         return ws, await self._greeting(ws)
 
     def _refused(self, error: websockets.InvalidStatus) -> ConnectError:
@@ -354,57 +355,59 @@ class RealtimeSession:
         text = f"HTTP {status}, {hint}" + (f": {message}" if message else "")
         return self._connect_error(text, status=status, code=code)
 
-    async def _greeting(self, ws: ClientConnection) -> Incoming:
+    async def _greeting(self, ws: Link) -> Incoming:
         """Read the first event: ``session.created``, or the error the service refuses with."""
         timeout = self._open_timeout
         try:
             async with asyncio.timeout(timeout):
-                frame = await ws.recv()
+                await ws.arrived.wait()
         except TimeoutError:
-            await ws.close()
+            await self._close_link(ws)
             raise self._connect_error(f"no session.created within {timeout} s") from None
-        except websockets.ConnectionClosed:
-            code = ws.close_code or 1006
+        if not ws.early:
+            code, reason = self._close_of(ws)
             raise self._connect_error(
-                f"closed (code {code}{', ' + ws.close_reason if ws.close_reason else ''}) "
-                "before session.created", code=code) from None
+                f"closed (code {code}{', ' + reason if reason else ''}) before session.created",
+                code=code) from None
         try:
-            incoming = self.protocol.receive(frame)
+            incoming = self.protocol.receive(ws.early.pop(0))
         except DecodeError as error:
-            await ws.close()
+            await self._close_link(ws)
             raise self._connect_error(f"the first event is not valid ({error})") from None
         if incoming.event.type == "error":
             info = getattr(incoming.event, "error", None)
-            await ws.close()
+            await self._close_link(ws)
             message = getattr(info, "message", "") or "error"
             raise self._connect_error(f"the server refused the session: {message}",
                                       code=getattr(info, "code", None) or ws.close_code)
         return incoming
 
-    def _attach(self, ws: ClientConnection) -> None:
+    def _attach(self, ws: Link, greeting: Incoming) -> None:
+        """Make ``ws`` this session's link: events flow from now on, greeting first."""
         self._ws = ws
         self._state = "open"
         self.close_code = None
         self.close_reason = ""
-        self._reader = asyncio.ensure_future(self._read(ws))
+        self._dispatch(greeting)
+        early, ws.early = ws.early, []
+        for message in early:
+            self._on_message(message)
+        ws.deliver = self._on_message
+        self._watcher = asyncio.ensure_future(self._watch(ws))
 
-    # -- receiving ---------------------------------------------------------------------------
-
-    async def _read(self, ws: ClientConnection) -> None:
-        dispatch = self._dispatch
-        receive = self.protocol.receive
+    def _on_message(self, message: Message) -> None:
+        # Runs inside websockets' protocol callback: nothing may escape from here.
         try:
-            async for frame in ws:
-                try:
-                    dispatch(receive(frame))
-                except DecodeError as error:
-                    self.malformed += 1
-                    logger.warning("Ignored a malformed server frame: %s", error)
-                except Exception:  # a bug must be seen, but must not end the session
-                    self.malformed += 1
-                    logger.exception("Failed to process a server frame")
-        except websockets.ConnectionClosed:
-            pass
+            self._dispatch(self.protocol.receive(message))
+        except DecodeError as error:
+            self.malformed += 1
+            logger.warning("Ignored a malformed server frame: %s", error)
+        except Exception:  # a bug must be seen, but must not end the session
+            self.malformed += 1
+            logger.exception("Failed to process a server frame")
+
+    async def _watch(self, ws: Link) -> None:
+        await ws.wait_closed()
         if self._ws is ws:
             self._lost(ws)
 
@@ -617,7 +620,7 @@ class RealtimeSession:
         handles = self._handles
         handles[handle.event_id] = handle
         if len(handles) > LINK_MEMORY:
-            handles.popitem(last=False)
+            del handles[next(iter(handles))]
         self.protocol.record_sent(handle.outgoing)
 
     async def _write(self, handle: SendHandle) -> None:
@@ -666,7 +669,7 @@ class RealtimeSession:
 
     # -- losing and restoring the link -------------------------------------------------------
 
-    def _close_of(self, ws: ClientConnection) -> tuple[int, str]:
+    def _close_of(self, ws: Link) -> tuple[int, str]:
         """The close code and reason to report for a connection that ended.
 
         The peer's close frame if it sent one; else the one this side sent when
@@ -679,7 +682,7 @@ class RealtimeSession:
             return sent.code, sent.reason
         return 1006, ""
 
-    def _lost(self, ws: ClientConnection) -> None:
+    def _lost(self, ws: Link) -> None:
         code, reason = self._close_of(ws)
         self.close_code, self.close_reason = code, reason
         policy = self.reconnect_policy
@@ -714,8 +717,7 @@ class RealtimeSession:
                 self._queue.clear()
             if restore is not None:
                 self._queue.appendleft(SendHandle(self, restore))
-            self._attach(ws)
-            self._dispatch(greeting)
+            self._attach(ws, greeting)
             self._emit(ConnectionEvent("connection.restored", code, reason, attempt=attempt))
             if self._queue:
                 self._flusher = asyncio.ensure_future(self._flush())
@@ -770,19 +772,22 @@ class RealtimeSession:
             self._flusher.cancel()
         ws = self._ws
         if ws is not None:
-            try:
-                # A peer that stopped reading never takes the close frame: don't wait forever.
-                async with asyncio.timeout(self._close_timeout):
-                    await ws.close(code, reason)
-            except TimeoutError:
-                ws.transport.abort()
-        if self._reader is not None:
-            await asyncio.gather(self._reader, return_exceptions=True)
+            await self._close_link(ws, code, reason)
+        if self._watcher is not None:
+            await asyncio.gather(self._watcher, return_exceptions=True)
         for task in tuple(self._handler_tasks):
             task.cancel()
         if self._closed is None:
             self._finish(ws.close_code if ws is not None and ws.close_code else code,
                          reason)
+
+    async def _close_link(self, ws: Link, code: int = 1000, reason: str = "") -> None:
+        try:
+            # A peer that stopped reading never takes the close frame: don't wait forever.
+            async with asyncio.timeout(self._close_timeout):
+                await ws.close(code, reason)
+        except TimeoutError:
+            ws.transport.abort()
 
     async def __aenter__(self) -> RealtimeSession:
         return self
