@@ -16,11 +16,12 @@ handshake headers) pass it through :func:`redact` first.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["MASK", "Secret", "redact", "RedactingLogger"]
+__all__ = ["MASK", "Secret", "redact", "scrub_credentials", "RedactingLogger"]
 
 MASK = "***"
 """What a secret looks like wherever it would otherwise appear."""
@@ -73,12 +74,37 @@ def redact(text: str, secrets: Iterable[Secret | str | None]) -> str:
     return text
 
 
+_CREDENTIAL_HEADER = re.compile(
+    r"(?im)^([<>] (?:authorization|api-key|sec-websocket-protocol|openai-insecure-api-key)"
+    r": ).*$")
+_CREDENTIAL_QUERY = re.compile(r"(?i)([?&](?:api-key|api_key|key|token|access_token)=)[^&\s]+")
+
+
+def scrub_credentials(text: str) -> str:
+    """``text`` with credentials masked wherever a log line of a handshake can hold them.
+
+    For a server, which cannot know the keys in advance: the values of the
+    ``Authorization``, ``api-key`` and ``Sec-WebSocket-Protocol`` headers (where
+    browsers put ``openai-insecure-api-key.KEY``) in ``websockets``' header log
+    lines, and ``api-key=``-style query parameters.
+
+    >>> scrub_credentials("< Authorization: Bearer sk-1234")
+    '< Authorization: ***'
+    >>> scrub_credentials("> GET /openai/realtime?api-key=abcd&deployment=d HTTP/1.1")
+    '> GET /openai/realtime?api-key=***&deployment=d HTTP/1.1'
+    """
+    text = _CREDENTIAL_HEADER.sub(lambda m: m.group(1) + MASK, text)
+    return _CREDENTIAL_QUERY.sub(lambda m: m.group(1) + MASK, text)
+
+
 class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
     """A logger that formats each message, masks the secrets, then logs it.
 
     ``websockets`` logs every handshake header at DEBUG level, the
     ``Authorization`` header included; it is given one of these instead of a
-    plain logger.
+    plain logger. Besides the known ``secrets``, credential headers and query
+    parameters are masked (:func:`scrub_credentials`), which is all a server
+    can do.
     """
 
     def __init__(self, logger: logging.Logger, secrets: Iterable[Secret]) -> None:
@@ -99,4 +125,4 @@ class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
             else:
                 error = sys.exc_info()[1]
             text += f" ({type(error).__name__}: {redact(str(error), self._secrets)})"
-        self.logger.log(level, "%s", redact(text, self._secrets), **kwargs)
+        self.logger.log(level, "%s", scrub_credentials(redact(text, self._secrets)), **kwargs)

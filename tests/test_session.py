@@ -10,6 +10,7 @@ import asyncio
 import logging
 import ssl
 import subprocess
+import sys
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -457,3 +458,45 @@ def test_a_certificate_that_does_not_verify_is_a_tls_error(tmp_path: Path) -> No
                 await rt.connect(f"wss://127.0.0.1:{port}/v1/realtime", open_timeout=5)
 
     run(scenario())
+
+
+# -- plain calls ------------------------------------------------------------------------------
+
+
+def test_sync_forms_work_outside_any_event_loop() -> None:
+    # The session lives on the shared background loop, which keeps receiving between calls.
+    mock = MockServer.start_in_background(seed=4)
+    try:
+        session = rt.run(rt.connect(mock.url))
+        seen: list[str] = []
+        session.on("response.done", lambda event: seen.append(event.response.status))
+        reply = session.sync.say("Hello", output_modalities=["text"])
+        handle = session.sync.send(rt.clear_audio(), wait=True)
+        session.sync.close()
+    finally:
+        mock.stop()
+    assert reply.status == "completed" and "Hello" in reply.text
+    assert handle.reply is not None and handle.reply.type == "input_audio_buffer.cleared"
+    assert seen == ["completed"] and session.state == "closed"
+
+
+def test_sync_forms_work_inside_a_running_loop_as_in_a_kernel() -> None:
+    # nest_asyncio patches the loop it is applied to, so this runs in a process of its own.
+    script = """
+import asyncio, realtime_nb as rt
+from realtime_nb.mock import MockServer
+
+async def cell():
+    async with MockServer(seed=4) as mock:
+        session = await rt.connect(mock.url)
+        print(session.sync.say("Hello", output_modalities=["text"]).status)
+        print(rt.run(session.send(rt.clear_audio(), wait=True)).reply.type)
+        session.sync.close()
+        print(session.state)
+
+asyncio.run(cell())
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["completed", "input_audio_buffer.cleared", "closed"]

@@ -36,6 +36,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import State
 
+from ..redaction import RedactingLogger
 from ..wire import Dialect, ServerEvent
 from . import service_errors
 from .responder import Script
@@ -312,6 +313,8 @@ class MockServer:
             self._serve, self.host, self.port, max_size=self.max_size, compression=None,
             process_request=self._check_path, select_subprotocol=_select_subprotocol,
             server_header="realtime_nb-mock",
+            # websockets logs request headers at DEBUG: keys must not reach any log.
+            logger=RedactingLogger(logging.getLogger("realtime_nb.mock.websockets"), ()),
         )
 
     async def stop(self) -> None:
