@@ -500,3 +500,20 @@ asyncio.run(cell())
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["completed", "input_audio_buffer.cleared", "closed"]
+
+
+def test_the_readme_example_runs(capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # no key: the embedded mock
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Talk to a session in five lines", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) == 5
+    body = "".join(f"    {line}\n" for line in code.splitlines())
+    namespace: dict[str, Any] = {}
+    exec(f"async def example():\n{body}", namespace)
+    run(namespace["example"]())
+    out, err = capsys.readouterr()
+    transcript, audio_bytes, tokens = out.rsplit(" ", 2)
+    assert "Hello!" in transcript and int(audio_bytes) > 0 and int(tokens) > 0
+    assert err.startswith("realtime_nb: no URL and no API key given")
