@@ -175,7 +175,10 @@ class ClientProtocol:
                 waiting = self._awaiting[reply_type] = deque(maxlen=LINK_MEMORY)
             waiting.append(event)
         if isinstance(event, SessionUpdate):
-            self.requested_session = _merge(self.requested_session, event.session.to_dict())
+            change = event.session.to_dict()
+            if change.get("type") != self.requested_session.get("type", change.get("type")):
+                self.requested_session = {}  # a new kind of session starts from its defaults
+            self.requested_session = _merge(self.requested_session, change)
 
     def sent_event(self, event_id: str) -> ClientEvent | None:
         """The sent event with this ``event_id``, if still remembered."""

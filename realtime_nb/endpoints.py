@@ -52,6 +52,7 @@ DEFAULT_MODEL = "gpt-realtime"
 TargetKind = Literal["openai", "azure", "url", "mock"]
 """What a :class:`Target` points at."""
 
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _AZURE_HOST_SUFFIXES = (
     ".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
 
@@ -117,8 +118,9 @@ def _websocket_url(url: str) -> str:
     parts = urlsplit(url)
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
     if scheme not in ("ws", "wss") or not parts.hostname:
+        shown = urlunsplit(parts._replace(query="", fragment=""))  # a query may hold a key
         raise ConnectError(
-            f"Cannot connect to {url!r}: expected a ws://, wss://, http:// or https:// URL "
+            f"Cannot connect to {shown!r}: expected a ws://, wss://, http:// or https:// URL "
             "with a host (or \"mock\" for the embedded mock server)."
         )
     return urlunsplit(parts._replace(scheme=scheme))
@@ -206,8 +208,12 @@ def resolve_target(
         computed["OpenAI-Beta"] = "realtime=v1"
 
     endpoint = azure_endpoint
-    if endpoint is None and (azure_deployment or token) and url is None:
+    if endpoint is None and (azure_deployment or token or api_version) and url is None:
         endpoint = env.get("AZURE_OPENAI_ENDPOINT")
+        if endpoint is None:
+            raise ConnectError(
+                "Azure OpenAI needs its endpoint: pass azure_endpoint=\"https://RESOURCE."
+                "openai.azure.com\" (or set AZURE_OPENAI_ENDPOINT).")
     if url == "mock" or (url is None and endpoint is None and key is None
                          and not env.get("OPENAI_API_KEY")):
         kind: TargetKind = "mock"
@@ -229,6 +235,7 @@ def resolve_target(
             key = _secret(env.get("OPENAI_API_KEY"))
         name = model
         if _is_azure_host(host):
+            key = key or _secret(env.get("AZURE_OPENAI_API_KEY"))
             if key is not None:
                 computed.update([_secret_header("api-key", key)])
             elif token is not None:
@@ -238,6 +245,15 @@ def resolve_target(
             computed.update([_secret_header("Authorization", key, "Bearer ")])
         elif kind == "openai":
             raise ConnectError("OpenAI needs an API key: pass api_key=... or set OPENAI_API_KEY.")
-    computed.update(headers or {})
+
+    if (kind in ("openai", "azure") and target_url.startswith("ws://")
+            and urlsplit(target_url).hostname not in _LOOPBACK):
+        raise ConnectError(f"Refusing to send a key to {kind} over unencrypted ws://; use "
+                           "wss:// (or https://).")
+    for name, value in (headers or {}).items():
+        # Header names are case-insensitive: an override replaces, never doubles.
+        for existing in [k for k in computed if k.lower() == name.lower()]:
+            del computed[existing]
+        computed[name] = value
     secrets = tuple(s for s in (key, token) if s is not None)
     return Target(kind, target_url, dialect, name, computed, secrets)
