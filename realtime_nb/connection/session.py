@@ -25,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -190,7 +191,7 @@ class SendHandle:
         if self.reply is not None:
             return self.reply
         closed = self._session._closed
-        if closed is not None and self.status != "sent":
+        if closed is not None:  # no reply can come any more
             raise closed
         if self._future is None:
             self._future = asyncio.get_running_loop().create_future()
@@ -230,8 +231,6 @@ def _fail(future: asyncio.Future[Any] | None, error: BaseException) -> None:
 
 def _type_matcher(pattern: str) -> Callable[[str], bool]:
     if any(ch in pattern for ch in "*?["):
-        from fnmatch import fnmatchcase
-
         return lambda kind: fnmatchcase(kind, pattern)
     return pattern.__eq__
 
