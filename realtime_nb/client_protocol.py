@@ -24,16 +24,18 @@ from __future__ import annotations
 
 import contextlib
 import secrets as _random
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+import msgspec
 
 from .builders import session_update
 from .codec import UnknownServerEvent, parse_client_event, parse_server_event
 from .errors import EventValidationError, ServerError
 from .wire.base import ClientEvent, Dialect, ServerEvent, check_dialect
 from .wire.client_events import SessionUpdate
+from .wire.server_events import AnyServerEvent
 
 __all__ = ["ClientProtocol", "Outgoing", "Incoming", "LINK_MEMORY", "ERROR_MEMORY"]
 
@@ -50,9 +52,12 @@ ERROR_MEMORY = 1000
 AnyEvent = ServerEvent | UnknownServerEvent
 
 
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A client event ready to send: the event (with its ``event_id``) and its JSON."""
+class Outgoing(NamedTuple):
+    """A client event ready to send: the event (with its ``event_id``) and its JSON.
+
+    (Tuples: one is made per event sent, and a frozen dataclass costs several
+    times more to build.)
+    """
 
     event: ClientEvent
     text: str
@@ -63,8 +68,7 @@ class Outgoing:
         return self.event.event_id or ""
 
 
-@dataclass(frozen=True, slots=True)
-class Incoming:
+class Incoming(NamedTuple):
     """One server frame, read.
 
     Attributes:
@@ -78,6 +82,11 @@ class Incoming:
     event: AnyEvent
     error: ServerError | None = None
     answers: tuple[str, ...] = ()
+
+
+_STATE_KINDS = frozenset({"error", "session.created", "session.updated",
+                          "transcription_session.updated", "response.created", "response.done"})
+_ga_decoder = msgspec.json.Decoder(AnyServerEvent)
 
 
 def _merge(base: dict[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
@@ -117,7 +126,8 @@ class ClientProtocol:
         self.dialect: Dialect = dialect
         self._prefix = id_prefix if id_prefix is not None else f"evt_{_random.token_hex(3)}_"
         self._next_id = 1
-        self._sent: dict[str, ClientEvent] = {}  # insertion-ordered: the oldest go first
+        # OrderedDict, not dict: dropping a dict's oldest key is O(n) once deletions pile up.
+        self._sent: OrderedDict[str, ClientEvent] = OrderedDict()
         # Per reply type, the sent events still waiting for one, oldest first.
         self._awaiting: dict[str, deque[ClientEvent]] = {}
         self.session: Any = None
@@ -156,7 +166,8 @@ class ClientProtocol:
                 param="", code="invalid_type",
             )
         if checked.event_id is None:
-            checked = checked.with_event_id(self.next_event_id())
+            # Our ids are valid by construction: no need for with_event_id's check.
+            checked = msgspec.structs.replace(checked, event_id=self.next_event_id())
         text = checked.to_json(self.dialect)
         return Outgoing(checked, text)
 
@@ -168,7 +179,7 @@ class ClientProtocol:
         sent = self._sent
         sent[event_id] = event
         if len(sent) > LINK_MEMORY:
-            del sent[next(iter(sent))]
+            sent.popitem(last=False)
         for reply_type in event.replies:
             waiting = self._awaiting.get(reply_type)
             if waiting is None:
@@ -199,17 +210,25 @@ class ClientProtocol:
             DecodeError: the frame is not a JSON object, or a known event's
                 fields are invalid.
         """
-        event = parse_server_event(frame, self.dialect)
+        event: AnyEvent
+        if self.dialect == "ga":
+            try:
+                event = _ga_decoder.decode(frame)  # the common case, without the checks below
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                event = parse_server_event(frame, "ga")  # unknown types, or a precise error
+        else:
+            event = parse_server_event(frame, self.dialect)
         self.received += 1
         kind = event.type
-        if kind == "error":
-            return self._error(event)
-        if kind in ("session.created", "session.updated", "transcription_session.updated"):
-            self.session = getattr(event, "session", None)
-        elif kind == "response.created":
-            self.active_response = getattr(getattr(event, "response", None), "id", None)
-        elif kind == "response.done":
-            self.active_response = None
+        if kind in _STATE_KINDS:
+            if kind == "error":
+                return self._error(event)
+            if kind == "response.created":
+                self.active_response = getattr(getattr(event, "response", None), "id", None)
+            elif kind == "response.done":
+                self.active_response = None
+            else:
+                self.session = getattr(event, "session", None)
         waiting = self._awaiting.get(kind)
         if waiting and isinstance(event, ServerEvent):
             for sent in waiting:

@@ -22,7 +22,7 @@ import logging
 import random
 import ssl
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -275,7 +275,7 @@ class RealtimeSession:
         self._inbox: deque[AnyEvent] = deque()
         self._inbox_waiter: asyncio.Future[AnyEvent] | None = None
         self._taps: list[_Tap] = []
-        self._handles: dict[str, SendHandle] = {}
+        self._handles: OrderedDict[str, SendHandle] = OrderedDict()  # oldest dropped first
         self._queue: deque[SendHandle] = deque()
         self._inflight = 0
         self._handler_tasks: set[asyncio.Future[Any]] = set()
@@ -619,7 +619,7 @@ class RealtimeSession:
         handles = self._handles
         handles[handle.event_id] = handle
         if len(handles) > LINK_MEMORY:
-            del handles[next(iter(handles))]
+            handles.popitem(last=False)
         self.protocol.record_sent(handle.outgoing)
 
     async def _write(self, handle: SendHandle) -> None:
