@@ -153,6 +153,43 @@ def test_say_reports_function_calls_and_update_returns_the_session() -> None:
     assert isinstance(call.parsed_arguments()["city"], str)
 
 
+def test_an_unread_queue_lets_its_oldest_go_but_handlers_see_everything(
+        caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario() -> tuple[rt.RealtimeSession, list[str], list[str]]:
+        handled: list[str] = []
+        async with MockServer(seed=1) as mock:
+            session = await rt.connect(mock.url, max_buffered=5)
+            session.on("*", lambda event: handled.append(event.type))
+            await session.say("Hello", output_modalities=["text"])
+            so_far = list(handled)  # recv() below returns without yielding: nothing new comes
+            queued = []
+            while session._inbox:
+                queued.append((await session.recv()).type)
+            await session.close()
+        return session, so_far, queued
+
+    with caplog.at_level(logging.WARNING, logger="realtime_nb"):
+        session, handled, queued = run(scenario())
+    assert len(queued) == 5 and session.dropped_from_queue > 0
+    assert queued == ["session.created", "conversation.created", *handled][-5:]
+    assert "response.done" in handled and "the oldest are leaving its queue" in caplog.text
+
+
+def test_iteration_raises_on_an_abnormal_close() -> None:
+    async def scenario() -> list[str]:
+        seen: list[str] = []
+        async with ClosingServer(drop=True) as server:
+            session = await rt.connect(server.url)
+            await session.send(rt.create_response())
+            with pytest.raises(rt.ConnectionClosed) as closed:
+                async for event in session:
+                    seen.append(event.type)
+            assert closed.value.code == 1006
+        return seen
+
+    assert run(scenario())[:2] == ["session.created", "response.created"]
+
+
 # -- handlers and waiting ---------------------------------------------------------------------
 
 
@@ -428,6 +465,8 @@ def test_connect_failures_say_why() -> None:
         async with EchoServer(greet=False) as server:
             with pytest.raises(rt.ConnectError, match=r"no session\.created within 0\.3 s"):
                 await rt.connect(server.url, open_timeout=0.3)
+        with pytest.raises(rt.ConnectError, match=r"'no-such-host\.invalid' could not be resolved"):
+            await rt.connect("ws://no-such-host.invalid/v1/realtime", open_timeout=5)
         with pytest.raises(rt.ConnectError, match="expected a ws://"):
             await rt.connect("ftp://example.com/realtime")
 

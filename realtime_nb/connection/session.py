@@ -20,6 +20,7 @@ import functools
 import inspect
 import logging
 import random
+import socket
 import ssl
 import time
 from collections import OrderedDict, deque
@@ -329,8 +330,12 @@ class RealtimeSession:
         except TimeoutError:
             raise self._connect_error(
                 f"no answer within {self._open_timeout} s (open_timeout)") from None
+        except socket.gaierror as error:
+            raise self._connect_error(
+                f"the host name {host!r} could not be resolved (DNS: {error.strerror})"
+            ) from None
         except OSError as error:
-            # socket.gaierror (DNS), unreachable networks, resets during the handshake.
+            # Unreachable networks, resets during the handshake.
             reason = error.strerror or str(error) or type(error).__name__
             raise self._connect_error(f"{reason} ({type(error).__name__})") from None
         assert isinstance(ws, Link)  # create_connection=Link
