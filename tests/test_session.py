@@ -399,6 +399,8 @@ def test_reconnect_gives_up_and_reports_everything_not_sent() -> None:
             await session.wait_for("never.arrives", timeout=10)
         assert closed.value.code == 1006 and closed.value.unsent == [waiting.event]
         assert session.unsent == [waiting.event] and session.state == "closed"
+        await session.close()  # closing a session that is over changes nothing
+        assert session.state == "closed" and session.unsent == [waiting.event]
 
     run(scenario())
 

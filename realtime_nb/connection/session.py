@@ -622,6 +622,8 @@ class RealtimeSession:
 
     def _remember(self, handle: SendHandle) -> None:
         handles = self._handles
+        if handle.event_id in handles:
+            return  # a retry after a reconnect: linked already
         handles[handle.event_id] = handle
         if len(handles) > LINK_MEMORY:
             handles.popitem(last=False)
@@ -764,7 +766,7 @@ class RealtimeSession:
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection (idempotent). Queued events not yet sent go to :attr:`unsent`."""
-        if self._state == "closed" and self._reconnector is None:
+        if self._closed is not None:
             return
         self._closing = True
         self._state = "closing"
@@ -811,7 +813,7 @@ class RealtimeSession:
     async def update(self, *, timeout: float | None = 30.0, **session_fields: Any) -> Any:
         """Change the session (``session.update``) and return the effective session.
 
-        >>> # await session.update(instructions="Answer in French.", output_modalities=["text"])
+        Example: ``await session.update(instructions="Answer in French.")``.
         """
         handle = await self.send(session_update(session_fields), wait=True, timeout=timeout)
         return getattr(handle.reply, "session", None)
@@ -845,7 +847,7 @@ class RealtimeSession:
         tap = _Tap(self._require_loop().create_future(), keep)
         self._taps.append(tap)
         try:
-            await self.send(create_item(user_text(text)))
+            item = await self.send(create_item(user_text(text)))
             request = await self.send(create_response(**response))
             created = await request.wait(timeout)
             response_id.append(created.response.id)  # type: ignore[union-attr]
@@ -859,6 +861,8 @@ class RealtimeSession:
                 collector.start(event, at)
             else:
                 collector.feed(event, at)
+        if item.error is not None:
+            raise item.error  # the response went ahead, but without the message
         reply = collector.reply()
         if reply.status == "failed":
             details = getattr(reply.response, "status_details", None)
