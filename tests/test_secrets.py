@@ -40,6 +40,7 @@ def test_a_canary_key_never_shows(caplog: pytest.LogCaptureFixture) -> None:
     async def scenario() -> None:
         async with EchoServer(fail_types={"response.create"}) as echo:
             session = await rt.connect(echo.url, api_key=CANARY)
+            assert "api_key=***" in repr(session)
             everything.extend(shown(x) for x in (
                 session, session.sync, session.target, session.protocol,
                 session.target.shown_headers, session.target.describe()))

@@ -20,7 +20,7 @@ from websockets.asyncio.server import serve
 
 import realtime_nb as rt
 from realtime_nb.mock import Faults, MockServer
-from tests.servers import ClosingServer, EchoServer, SilentServer
+from tests.servers import ClosingServer, EchoServer, SilentServer, SlowServer
 
 DIALECTS = ["ga", "beta"]
 
@@ -258,6 +258,24 @@ def test_wait_for_matches_type_pattern_and_predicate_and_times_out_with_context(
             assert "input_audio_buffer.cleared" in timeout.value.received
             assert "input_audio_buffer.cleared" in str(timeout.value)
             assert timeout.value.expected == "response.done"
+
+    run(scenario())
+
+
+def test_a_slow_server_times_a_wait_out_without_losing_the_late_reply() -> None:
+    async def scenario() -> None:
+        async with SlowServer(greet_delay=0.2, reply_delay=0.5) as server:
+            session = await rt.connect(server.url, open_timeout=5)  # a slow greeting is fine
+            handle = await session.send(rt.clear_audio())
+            with pytest.raises(rt.EventTimeout) as late:
+                await handle.wait(timeout=0.1)
+            assert late.value.expected == "input_audio_buffer.cleared"
+            assert late.value.received == []
+            reply = await handle.wait(timeout=5)  # the reply still comes, and is linked
+            assert reply.type == "input_audio_buffer.cleared" and handle.reply is reply
+            assert [e.type for e in [await session.recv(), await session.recv()]] == [
+                "session.created", "input_audio_buffer.cleared"]
+            await session.close()
 
     run(scenario())
 
