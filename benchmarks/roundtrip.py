@@ -12,8 +12,8 @@ when the previous answer is in. Three clients do the same work:
   client on this stack;
 * **ours**: ``realtime_nb.connect(url, ping_interval=None)``; ``await
   session.send(rt.clear_audio())`` (checked, ``event_id`` assigned, linked to its reply)
-  and ``await session.recv()`` (a typed ``msgspec`` event, received by the session's
-  reader task);
+  and ``await session.recv()`` (a typed ``msgspec`` event, handed to the session from
+  websockets' protocol callback);
 * **SDK**: ``openai.AsyncOpenAI(websocket_base_url=...).realtime.connect(model=...)`` with
   ``ping_interval=None`` in its ``websocket_connection_options``; ``await conn.send({...})``
   (a dict with the same ``event_id``: the SDK transforms it, then ``json.dumps``) and
