@@ -67,6 +67,7 @@ from .errors import (
 from .handlers import HandlerError
 from .redaction import Secret
 from .reply import FunctionCallRequest, Reply
+from .tape import Tape, TapeEntry
 from .wire import (
     UNSET,
     AudioConfig,
@@ -158,6 +159,8 @@ __all__ = [
     "Reply",
     "FunctionCallRequest",
     "HandlerError",
+    "Tape",
+    "TapeEntry",
     "ClientProtocol",
     "Target",
     "resolve_target",

@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "realtime_nb.handlers": 3,
     "realtime_nb.client_protocol": 3,
     "realtime_nb.reply": 3,
+    "realtime_nb.tape": 3,
     "realtime_nb.state": 3,
     "realtime_nb.audio": 3,
     "realtime_nb.connection": 4,

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import traceback
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,15 +33,18 @@ def shown(value: Any) -> str:
     return "\n".join(parts)
 
 
-def test_a_canary_key_never_shows(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_canary_key_never_shows(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    tape_path = tmp_path / "tape.jsonl"
     everything: list[str] = []
     refusal = {"error": {**BAD_KEY_BODY["error"],
                          "message": f"Incorrect API key provided: {CANARY}."}}
 
     async def scenario() -> None:
         async with EchoServer(fail_types={"response.create"}) as echo:
-            session = await rt.connect(echo.url, api_key=CANARY)
+            session = await rt.connect(echo.url, api_key=CANARY, record=True)
             assert "api_key=***" in repr(session)
+            # Even a key pasted into an event is masked on the tape (not on the wire).
+            await session.send(rt.session_update({"instructions": f"key: {CANARY}"}))
             everything.extend(shown(x) for x in (
                 session, session.sync, session.target, session.protocol,
                 session.target.shown_headers, session.target.describe()))
@@ -50,6 +54,9 @@ def test_a_canary_key_never_shows(caplog: pytest.LogCaptureFixture) -> None:
             everything.extend(shown(x) for x in (refused.value, handle, session.errors))
             await session.close()
             everything.append(shown(session))
+            assert session.tape is not None and len(session.tape) >= 4
+            everything.append(session.tape.save(tape_path).read_text())
+            everything.extend(entry.text for entry in session.tape)
             assert echo.requests[0]["authorization"] == f"Bearer {CANARY}"  # it was sent
 
         async with RejectingServer(body=refusal) as rejecting:

@@ -7,6 +7,7 @@ test instead of stalling the suite; no assertion depends on how fast it runs.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import ssl
 import subprocess
@@ -576,3 +577,36 @@ def test_the_readme_example_runs(capsys: pytest.CaptureFixture[str],
     transcript, audio_bytes, tokens = out.rsplit(" ", 2)
     assert "Hello!" in transcript and int(audio_bytes) > 0 and int(tokens) > 0
     assert err.startswith("realtime_nb: no URL and no API key given")
+
+
+# -- the tape ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_recorded_session_tapes_every_frame_as_sent_and_saves_it(
+        dialect: str, tmp_path: Path) -> None:
+    async def scenario() -> rt.RealtimeSession:
+        async with MockServer(seed=1) as mock:
+            session = await rt.connect(mock.url, dialect=dialect, record=True)
+            await session.say("Hi", output_modalities=["text"])
+            await session.close()
+        return session
+
+    session = run(scenario())
+    tape = session.tape
+    assert tape is not None
+    sent = [entry for entry in tape if entry.direction == "client"]
+    assert [e.type for e in sent] == ["conversation.item.create", "response.create"]
+    modalities = "modalities" if dialect == "beta" else "output_modalities"
+    assert f'"{modalities}":["text"]' in sent[1].text  # the exact wire JSON of the dialect
+    received = [entry.type for entry in tape if entry.direction == "server"]
+    assert received[0] == "session.created" and "response.done" in received
+    assert len(received) == session.protocol.received
+    assert all(a.at <= b.at for a, b in zip(tape, list(tape)[1:], strict=False))
+    loaded = rt.Tape.load(tape.save(tmp_path / "session.jsonl"))
+    assert [(e.direction, e.type) for e in loaded] == [(e.direction, e.type) for e in tape]
+    assert loaded.dialect == dialect and loaded.target == tape.target
+    assert [json.loads(e.text) for e in loaded] == [json.loads(e.text) for e in tape]
+    with pytest.raises(ValueError, match="not a realtime_nb tape"):
+        rt.Tape.load(tmp_path.joinpath("other.jsonl").write_text("{}\n") and
+                     tmp_path / "other.jsonl")

@@ -45,7 +45,7 @@ class Connecting:
         reconnect = options.pop("reconnect")
         session_options = {name: options.pop(name) for name in (
             "max_queue", "max_buffered", "open_timeout", "ping_interval", "ping_timeout",
-            "close_timeout")}
+            "close_timeout", "record")}
         explicit_mock = options.get("url") == "mock"
         target = resolve_target(**options)
         if target.kind == "mock":
@@ -96,6 +96,7 @@ def connect(
     ping_interval: float | None = 20.0,
     ping_timeout: float | None = 20.0,
     close_timeout: float = 5.0,
+    record: bool = False,
     quiet: bool = False,
 ) -> Connecting:
     """Open a Realtime session.
@@ -124,6 +125,9 @@ def connect(
         ping_interval, ping_timeout: keepalive pings, which find a dead link
             (``None`` turns them off).
         close_timeout: seconds to wait for the server's close frame.
+        record: keep every frame sent and received in ``session.tape``
+            (:class:`~realtime_nb.tape.Tape`; ``tape.save(path)`` writes JSON Lines).
+        quiet: no notice when falling back to the embedded mock.
 
     Raises:
         ConnectError: the connection failed (refused, DNS, TLS, a rejected key,
@@ -137,6 +141,7 @@ def connect(
         "api_version": api_version, "azure_ad_token": azure_ad_token, "headers": headers,
         "reconnect": reconnect, "max_queue": max_queue, "max_buffered": max_buffered,
         "open_timeout": open_timeout, "ping_interval": ping_interval,
-        "ping_timeout": ping_timeout, "close_timeout": close_timeout, "quiet": quiet,
+        "ping_timeout": ping_timeout, "close_timeout": close_timeout, "record": record,
+        "quiet": quiet,
     }
     return Connecting(options, sys._getframe(1))

@@ -50,6 +50,7 @@ from ..errors import (
 from ..handlers import Handler, HandlerError, HandlerFunction, Handlers
 from ..redaction import RedactingLogger, redact
 from ..reply import Reply, ReplyCollector
+from ..tape import Tape
 from ..wire.base import ClientEvent, ServerEvent
 from .link import Link, Message
 
@@ -247,6 +248,7 @@ class RealtimeSession:
         unsent: client events that were never sent, because the connection
             closed (or a reconnect gave up) before they could be.
         reconnects: how many times the link was re-established.
+        tape: every frame sent and received, when connected with ``record=True``.
         close_code, close_reason: how the connection ended (``None`` while open).
     """
 
@@ -254,7 +256,7 @@ class RealtimeSession:
                  max_queue: int = 1024, max_buffered: int = MAX_BUFFERED,
                  open_timeout: float = 10.0, ping_interval: float | None = 20.0,
                  ping_timeout: float | None = 20.0, close_timeout: float = 5.0,
-                 max_size: int | None = 16 * 2**20) -> None:
+                 max_size: int | None = 16 * 2**20, record: bool = False) -> None:
         if max_queue < 1:
             raise ValueError(f"max_queue must be at least 1, got {max_queue}")
         self.target = target
@@ -266,6 +268,7 @@ class RealtimeSession:
         self._ping = (ping_interval, ping_timeout)
         self._close_timeout = close_timeout
         self._max_size = max_size
+        self.tape = Tape(target.describe(), target.dialect, target.secrets) if record else None
         self._handlers = Handlers()
         self._ws: Link | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -373,8 +376,11 @@ class RealtimeSession:
             raise self._connect_error(
                 f"closed (code {code}{', ' + reason if reason else ''}) before session.created",
                 code=code) from None
+        first = ws.early.pop(0)
+        if self.tape is not None:
+            self.tape.add("server", first)
         try:
-            incoming = self.protocol.receive(ws.early.pop(0))
+            incoming = self.protocol.receive(first)
         except DecodeError as error:
             await self._close_link(ws)
             raise self._connect_error(f"the first event is not valid ({error})") from None
@@ -401,6 +407,8 @@ class RealtimeSession:
 
     def _on_message(self, message: Message) -> None:
         # Runs inside websockets' protocol callback: nothing may escape from here.
+        if self.tape is not None:
+            self.tape.add("server", message)
         try:
             self._dispatch(self.protocol.receive(message))
         except DecodeError as error:
@@ -628,6 +636,8 @@ class RealtimeSession:
         if len(handles) > LINK_MEMORY:
             handles.popitem(last=False)
         self.protocol.record_sent(handle.outgoing)
+        if self.tape is not None:
+            self.tape.add("client", handle.outgoing.text)
 
     async def _write(self, handle: SendHandle) -> None:
         ws = self._ws
