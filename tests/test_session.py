@@ -389,6 +389,21 @@ def test_reconnect_restores_the_session_and_sends_what_was_queued() -> None:
     run(scenario())
 
 
+def test_a_reply_cut_by_a_lost_link_fails_at_once_and_the_next_one_works() -> None:
+    async def scenario() -> None:
+        async with ClosingServer(drop=True) as server:
+            session = await rt.connect(server.url, reconnect=fast_reconnect())
+            with pytest.raises(rt.ConnectionClosed) as cut:
+                await session.say("first", output_modalities=["text"], timeout=30)
+            assert cut.value.code == 1006
+            await session.wait_for("connection.restored", timeout=5)
+            reply = await session.say("second", output_modalities=["text"])
+            await session.close()
+        assert reply.status == "completed" and reply.text == "Hi"
+
+    run(scenario(), timeout=10)  # far less than say()'s own timeout
+
+
 def test_reconnect_without_resend_reports_the_queued_events() -> None:
     async def scenario() -> None:
         async with ClosingServer(drop=True) as server:
@@ -610,3 +625,14 @@ def test_a_recorded_session_tapes_every_frame_as_sent_and_saves_it(
     with pytest.raises(ValueError, match="not a realtime_nb tape"):
         rt.Tape.load(tmp_path.joinpath("other.jsonl").write_text("{}\n") and
                      tmp_path / "other.jsonl")
+
+
+def test_reconnect_delays_grow_exponentially_with_jitter_and_bad_policies_are_refused() -> None:
+    policy = rt.ReconnectPolicy(initial_delay=0.5, max_delay=4.0, jitter=0.5)
+    for attempt, base in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (9, 4.0)]:
+        delays = {policy.delay(attempt) for _ in range(50)}
+        assert all(base * 0.5 <= d <= base for d in delays) and len(delays) > 1
+    assert rt.ReconnectPolicy(jitter=0.0).delay(2) == 1.0
+    for bad in ({"max_attempts": 0}, {"jitter": 1.5}, {"initial_delay": 5, "max_delay": 1}):
+        with pytest.raises(ValueError):
+            rt.ReconnectPolicy(**bad)  # type: ignore[arg-type]

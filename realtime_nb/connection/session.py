@@ -104,6 +104,15 @@ class ReconnectPolicy:
     jitter: float = 0.5
     resend: bool = True
 
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
+        if not 0.0 <= self.jitter <= 1.0:
+            raise ValueError(f"jitter must be between 0 and 1, got {self.jitter}")
+        if self.initial_delay < 0 or self.max_delay < self.initial_delay:
+            raise ValueError("delays must satisfy 0 <= initial_delay <= max_delay, got "
+                             f"{self.initial_delay} and {self.max_delay}")
+
     def delay(self, attempt: int) -> float:
         """The wait before attempt number ``attempt`` (1-based)."""
         base = min(self.max_delay, self.initial_delay * 2.0 ** (attempt - 1))
@@ -214,13 +223,20 @@ class SendHandle:
 
 
 class _Tap:
-    """A :meth:`RealtimeSession.wait_for` in progress: sees every event until it resolves."""
+    """A :meth:`RealtimeSession.wait_for` in progress: sees every event until it resolves.
 
-    __slots__ = ("future", "matches", "seen")
+    ``per_link`` taps wait for something only the current connection can bring
+    (the rest of a response), so losing the link fails them even while the
+    session reconnects.
+    """
 
-    def __init__(self, future: asyncio.Future[Any], matches: Callable[[AnyEvent], bool]) -> None:
+    __slots__ = ("future", "matches", "per_link", "seen")
+
+    def __init__(self, future: asyncio.Future[Any], matches: Callable[[AnyEvent], bool],
+                 per_link: bool = False) -> None:
         self.future = future
         self.matches = matches
+        self.per_link = per_link
         self.seen: list[str] = []
 
 
@@ -708,6 +724,14 @@ class RealtimeSession:
             self._state = "reconnecting"
             logger.warning("Connection lost (code %s%s); reconnecting.", code,
                            f", {reason}" if reason else "")
+            # Replies to what the lost link carried can only have come on that link.
+            lost = ConnectionClosed(code, reason)
+            for handle in self._handles.values():
+                if handle.status == "sent":
+                    handle._fail(lost)
+            for tap in self._taps:
+                if tap.per_link:
+                    _fail(tap.future, lost)
             self._emit(ConnectionEvent("connection.lost", code, reason))
             self._reconnector = asyncio.ensure_future(self._reconnect(code, reason, policy))
         else:
@@ -854,7 +878,7 @@ class RealtimeSession:
             arrived.append((event, time.perf_counter()))
             return is_done(event)
 
-        tap = _Tap(self._require_loop().create_future(), keep)
+        tap = _Tap(self._require_loop().create_future(), keep, per_link=True)
         self._taps.append(tap)
         try:
             item = await self.send(create_item(user_text(text)))
