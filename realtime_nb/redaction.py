@@ -112,6 +112,7 @@ class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         self._secrets = tuple(secrets)
 
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        """Log ``msg % args`` with secrets masked (a traceback becomes a one-line summary)."""
         if not self.isEnabledFor(level):
             return
         text = str(msg) % args if args else str(msg)

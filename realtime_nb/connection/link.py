@@ -41,6 +41,7 @@ class Link(ClientConnection):
         self._parts: list[bytes] = []
 
     def process_event(self, event: Any) -> None:
+        """Deliver data frames (joined when fragmented); leave the rest to websockets."""
         if (self.response is None or not isinstance(event, Frame)
                 or event.opcode not in _DATA):
             super().process_event(event)
@@ -61,5 +62,6 @@ class Link(ClientConnection):
             deliver(message)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """Also wake :meth:`RealtimeSession._greeting <realtime_nb.RealtimeSession>`."""
         super().connection_lost(exc)
         self.arrived.set()  # wake a reader waiting for a first message that will not come
