@@ -22,6 +22,7 @@ from websockets.asyncio.server import serve
 import realtime_nb as rt
 from realtime_nb.mock import Faults, MockServer
 from tests.servers import ClosingServer, EchoServer, SilentServer, SlowServer
+from tests.servers import greeting as greeting_event
 
 DIALECTS = ["ga", "beta"]
 
@@ -636,3 +637,26 @@ def test_reconnect_delays_grow_exponentially_with_jitter_and_bad_policies_are_re
     for bad in ({"max_attempts": 0}, {"jitter": 1.5}, {"initial_delay": 5, "max_delay": 1}):
         with pytest.raises(ValueError):
             rt.ReconnectPolicy(**bad)  # type: ignore[arg-type]
+
+
+def test_fragmented_messages_are_joined_before_they_are_read() -> None:
+    greeting = json.dumps(greeting_event(1))
+    cleared = '{"type":"input_audio_buffer.cleared","event_id":"event_2"}'
+
+    async def fragments(ws: Any) -> None:
+        await ws.send([greeting[:10], greeting[10:40], greeting[40:]])  # one message, 3 frames
+        await ws.recv()
+        await ws.send(cleared.encode())  # a binary frame holding JSON is read too
+        await ws.wait_closed()
+
+    async def scenario() -> None:
+        async with serve(fragments, "127.0.0.1", 0, compression=None) as server:
+            port = server.sockets[0].getsockname()[1]
+            session = await rt.connect(f"ws://127.0.0.1:{port}/v1/realtime")
+            handle = await session.send(rt.clear_audio(), wait=True)
+            assert (await session.recv()).type == "session.created"
+            assert handle.reply is not None and handle.reply.type == "input_audio_buffer.cleared"
+            assert session.session.id == "sess_1"
+            await session.close()
+
+    run(scenario())
