@@ -35,8 +35,9 @@ def run(scenario: Coroutine[Any, Any, Any], timeout: float = 20.0) -> Any:
 
 
 def fast_reconnect(**changes: Any) -> rt.ReconnectPolicy:
-    options: dict[str, Any] = {"initial_delay": 0.02, "max_delay": 0.1, "max_attempts": 3}
-    return rt.ReconnectPolicy(**(options | changes))
+    options: dict[str, Any] = {"initial_delay": 0.02, "max_attempts": 3} | changes
+    options.setdefault("max_delay", max(0.1, options["initial_delay"]))
+    return rt.ReconnectPolicy(**options)
 
 
 async def drain_until(session: rt.RealtimeSession, kind: str) -> list[Any]:
