@@ -33,7 +33,7 @@ CLI does.
 
 Per server, each client opens one connection and runs ``--warmup`` (200) exchanges,
 unmeasured (the first one also drains the opening events: ``session.created``, and
-``conversation.created`` from the mock). Then ``--repeats`` (5) rounds each run the
+``conversation.created`` from the mock). Then ``--repeats`` (7) rounds each run the
 clients one after the other, raw, ours, SDK, raw, ours, SDK ..., so that a drift in
 the machine's speed hits all of them alike. The client's garbage collector keeps
 CPython's default thresholds (an application's setting); ``gc.collect()`` runs before
@@ -461,8 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--count", type=int, default=2000,
                         help="timed sequential exchanges per run (default 2000)")
-    parser.add_argument("--repeats", type=int, default=5,
-                        help="timed runs per client and server (default 5)")
+    parser.add_argument("--repeats", type=int, default=7,
+                        help="timed runs per client and server (default 7)")
     parser.add_argument("--warmup", type=int, default=200,
                         help="unmeasured exchanges per connection first (default 200)")
     parser.add_argument("--quick", action="store_true",
