@@ -859,10 +859,14 @@ class RealtimeSession:
         Keyword arguments go to ``response.create`` (``output_modalities=["text"]``,
         ``instructions=...``).
 
+        A response that ends ``cancelled`` or ``incomplete`` is returned (see
+        :attr:`Reply.status`); one that ends ``failed`` raises.
+
         Raises:
-            ServerError: the server refused the message or the response, or the
-                response failed.
+            ServerError: the server refused the message or the response.
+            RealtimeError: the response ended with status ``failed``.
             EventTimeout: the response did not finish within ``timeout``.
+            ConnectionClosed: the link was lost before the response finished.
         """
         started = time.perf_counter()
         # Everything is kept from the start: the response's first events can arrive
