@@ -21,10 +21,21 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-__all__ = ["Handler", "Handlers", "HandlerError"]
+__all__ = ["Handler", "Handlers", "HandlerError", "type_matcher"]
 
 HandlerFunction = Callable[[Any], Any]
 """A handler: called with one event; may be ``async``."""
+
+
+def type_matcher(pattern: str) -> Callable[[str], bool]:
+    """A test of event types against ``pattern`` (a type, a glob, or ``"*"``).
+
+    >>> type_matcher("response.*")("response.done"), type_matcher("error")("errors")
+    (True, False)
+    """
+    if any(ch in pattern for ch in "*?["):
+        return lambda kind: fnmatchcase(kind, pattern)
+    return pattern.__eq__
 
 
 @dataclass(eq=False)
@@ -34,6 +45,10 @@ class Handler:
     pattern: str
     function: HandlerFunction
     once: bool = False
+
+    def matches(self, event_type: str) -> bool:
+        """Whether this handler is for ``event_type``."""
+        return type_matcher(self.pattern)(event_type)
 
     def __repr__(self) -> str:
         name = getattr(self.function, "__qualname__", repr(self.function))
@@ -93,8 +108,7 @@ class Handlers:
         """The handlers to call for ``event_type``, in registration order."""
         found = self._cache.get(event_type)
         if found is None:
-            found = tuple(h for h in self._handlers
-                          if h.pattern == event_type or fnmatchcase(event_type, h.pattern))
+            found = tuple(h for h in self._handlers if h.matches(event_type))
             self._cache[event_type] = found
         return found
 

@@ -16,7 +16,7 @@ from collections.abc import Generator, Mapping
 from types import FrameType
 from typing import Any
 
-from ..endpoints import DEFAULT_MODEL, resolve_target
+from ..endpoints import DEFAULT_MODEL, Target, resolve_target
 from ..redaction import Secret
 from ..wire.base import Dialect
 from . import cells
@@ -34,30 +34,25 @@ MOCK_NOTICE = ("realtime_nb: no URL and no API key given, so this session uses t
 class Connecting:
     """What :func:`connect` returns: ``await`` it, or use it with ``async with``."""
 
-    def __init__(self, options: dict[str, Any], frame: FrameType | None) -> None:
-        self._options = options
+    def __init__(self, target: Target, session_options: dict[str, Any], *, notice: bool,
+                 frame: FrameType | None) -> None:
+        self._target = target
+        self._session_options = session_options
+        self._notice = notice
         self._cell = cells.cell_key(frame)
         self._session: RealtimeSession | None = None
 
     async def _connect(self) -> RealtimeSession:
-        options = dict(self._options)
-        quiet = options.pop("quiet")
-        reconnect = options.pop("reconnect")
-        session_options = {name: options.pop(name) for name in (
-            "max_queue", "max_buffered", "open_timeout", "ping_interval", "ping_timeout",
-            "close_timeout", "record")}
-        explicit_mock = options.get("url") == "mock"
-        target = resolve_target(**options)
+        target = self._target
         if target.kind == "mock":
             target = target.with_url(embedded_mock().url)
-            if not explicit_mock and not quiet:
+            if self._notice:
                 print(MOCK_NOTICE.format(url=target.url.split("?")[0]), file=sys.stderr)
         if self._cell is not None:
             key, run = self._cell
             for earlier in cells.previous_sessions(key, run):
                 await earlier.close()
-        policy = ReconnectPolicy() if reconnect is True else (reconnect or None)
-        session = RealtimeSession(target, reconnect=policy, **session_options)
+        session = RealtimeSession(target, **self._session_options)
         await session._connect()
         if self._cell is not None:
             cells.register(*self._cell, session)
@@ -131,17 +126,21 @@ def connect(
 
     Raises:
         ConnectError: the connection failed (refused, DNS, TLS, a rejected key,
-            no ``session.created``); the message says which.
+            no ``session.created``); the message says which. A target that
+            cannot be right (a bad URL, Azure without a credential) raises at
+            the call, before anything is opened.
 
     Re-running a notebook cell that made a session closes that cell's earlier session.
     """
-    options = {
-        "url": url, "model": model, "api_key": api_key, "dialect": dialect,
-        "azure_endpoint": azure_endpoint, "azure_deployment": azure_deployment,
-        "api_version": api_version, "azure_ad_token": azure_ad_token, "headers": headers,
-        "reconnect": reconnect, "max_queue": max_queue, "max_buffered": max_buffered,
-        "open_timeout": open_timeout, "ping_interval": ping_interval,
-        "ping_timeout": ping_timeout, "close_timeout": close_timeout, "record": record,
-        "quiet": quiet,
+    target = resolve_target(
+        url, model=model, api_key=api_key, dialect=dialect, azure_endpoint=azure_endpoint,
+        azure_deployment=azure_deployment, api_version=api_version,
+        azure_ad_token=azure_ad_token, headers=headers)
+    session_options: dict[str, Any] = {
+        "reconnect": ReconnectPolicy() if reconnect is True else (reconnect or None),
+        "max_queue": max_queue, "max_buffered": max_buffered, "open_timeout": open_timeout,
+        "ping_interval": ping_interval, "ping_timeout": ping_timeout,
+        "close_timeout": close_timeout, "record": record,
     }
-    return Connecting(options, sys._getframe(1))
+    notice = target.kind == "mock" and url != "mock" and not quiet
+    return Connecting(target, session_options, notice=notice, frame=sys._getframe(1))

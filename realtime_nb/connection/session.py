@@ -26,7 +26,6 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -47,7 +46,7 @@ from ..errors import (
     SendQueueFull,
     ServerError,
 )
-from ..handlers import Handler, HandlerError, HandlerFunction, Handlers
+from ..handlers import Handler, HandlerError, HandlerFunction, Handlers, type_matcher
 from ..redaction import RedactingLogger, redact
 from ..reply import Reply, ReplyCollector
 from ..tape import Tape
@@ -245,12 +244,6 @@ def _fail(future: asyncio.Future[Any] | None, error: BaseException) -> None:
     if future is not None and not future.done():
         future.set_exception(error)
         future.exception()
-
-
-def _type_matcher(pattern: str) -> Callable[[str], bool]:
-    if any(ch in pattern for ch in "*?["):
-        return lambda kind: fnmatchcase(kind, pattern)
-    return pattern.__eq__
 
 
 class RealtimeSession:
@@ -534,7 +527,7 @@ class RealtimeSession:
         """
         if self._closed is not None:
             raise self._closed
-        matches_type = _type_matcher(type)
+        matches_type = type_matcher(type)
 
         def matches(event: AnyEvent) -> bool:
             return matches_type(event.type) and (where is None or bool(where(event)))
