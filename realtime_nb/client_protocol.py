@@ -35,7 +35,6 @@ from .codec import UnknownServerEvent, parse_client_event, parse_server_event
 from .errors import EventValidationError, ServerError
 from .wire.base import ClientEvent, Dialect, ServerEvent, check_dialect
 from .wire.client_events import SessionUpdate
-from .wire.server_events import AnyServerEvent
 
 __all__ = ["ClientProtocol", "Outgoing", "Incoming", "LINK_MEMORY", "ERROR_MEMORY"]
 
@@ -86,7 +85,6 @@ class Incoming(NamedTuple):
 
 _STATE_KINDS = frozenset({"error", "session.created", "session.updated",
                           "transcription_session.updated", "response.created", "response.done"})
-_ga_decoder = msgspec.json.Decoder(AnyServerEvent)
 
 
 def _merge(base: dict[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
@@ -210,14 +208,7 @@ class ClientProtocol:
             DecodeError: the frame is not a JSON object, or a known event's
                 fields are invalid.
         """
-        event: AnyEvent
-        if self.dialect == "ga":
-            try:
-                event = _ga_decoder.decode(frame)  # the common case, without the checks below
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                event = parse_server_event(frame, "ga")  # unknown types, or a precise error
-        else:
-            event = parse_server_event(frame, self.dialect)
+        event = parse_server_event(frame, self.dialect)
         self.received += 1
         kind = event.type
         if kind in _STATE_KINDS:
