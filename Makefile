@@ -1,21 +1,34 @@
 # Two entry points, both self-installing: `make demo` and `make test`.
+# Both install exactly what uv.lock pins, with the uv that tools/bootstrap_uv.py pins;
+# `make lock` re-resolves the lock to the newest releases, deliberately.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+UV_BIN := .tools/uv
+UV     ?= $(UV_BIN)
 STAMP_DEMO := $(VENV)/.installed-demo
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test notebooks bench clean
+# uv takes the interpreter named by PYTHON and never downloads one of its own.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+# --locked: refuse to install when pyproject.toml and uv.lock disagree, rather than re-resolve.
+SYNC = $(UV) sync --locked --quiet --python $(PYTHON)
 
-$(BIN)/python:
-	$(PYTHON) tools/bootstrap_venv.py $(VENV)
+.PHONY: demo test lock notebooks bench clean
 
-$(STAMP_DEMO): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[demo]'
+$(UV_BIN): tools/bootstrap_uv.py
+	$(PYTHON) tools/bootstrap_uv.py $@
+
+# Each sync makes the venv exactly one extra's, so it unmarks the other.
+$(STAMP_DEMO): $(filter $(UV_BIN),$(UV)) pyproject.toml uv.lock
+	$(SYNC) --extra demo
+	rm -f $(STAMP_TEST)
 	touch $@
 
-$(STAMP_TEST): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(STAMP_TEST): $(filter $(UV_BIN),$(UV)) pyproject.toml uv.lock
+	$(SYNC) --extra test
+	rm -f $(STAMP_DEMO)
 	touch $@
 
 # Containers and fresh cloud machines often run as root, which Jupyter refuses by default.
@@ -29,6 +42,9 @@ test: $(STAMP_TEST)
 	$(BIN)/python -m pytest --doctest-modules realtime_nb tests \
 		$(if $(wildcard notebooks/*.ipynb),--nbval notebooks,)
 
+lock: $(filter $(UV_BIN),$(UV))
+	$(PYTHON) tools/lock.py $(UV)
+
 # Re-execute the notebooks in place, so that nbval compares against fresh outputs.
 notebooks: $(STAMP_TEST)
 	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
@@ -39,4 +55,4 @@ bench: $(STAMP_TEST)
 	$(BIN)/python benchmarks/roundtrip.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -133,7 +133,7 @@ def parse_server_event(
     check_dialect(dialect)
     if dialect == "ga" and not isinstance(data, dict):
         try:
-            return _server_decoder.decode(data)  # type: ignore[no-any-return]
+            return _server_decoder.decode(data)
         except msgspec.ValidationError:
             pass  # unknown type or bad fields: sort out below, off the fast path
         except msgspec.DecodeError as error:
