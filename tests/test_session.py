@@ -265,6 +265,97 @@ def test_wait_for_matches_type_pattern_and_predicate_and_times_out_with_context(
     run(scenario())
 
 
+def test_waiting_after_a_send_never_misses_what_came_in_between(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # send(wait=True) returns at response.created; the rest of the response may be in before
+    # the next line runs (5 of 30 times with a plain wait_for, on the embedded mock, which
+    # runs on a thread of its own as in a notebook). 200 rounds: each finds its response.done.
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+    async def scenario() -> int:
+        async with rt.connect("mock") as session:
+            for _ in range(200):
+                handle = await session.send(rt.create_response(output_modalities=["text"]),
+                                            wait=True)
+                done = await handle.wait_for("response.done", timeout=5)
+                assert done.response.id == handle.reply.response.id  # type: ignore[union-attr]
+            return session.protocol.received
+
+    assert run(scenario(), timeout=120) > 200 * 3
+
+
+def test_an_event_that_arrived_before_the_wait_is_found() -> None:
+    async def scenario() -> None:
+        async with MockServer(seed=3) as mock, rt.connect(mock.url) as session:
+            handle = await session.send(rt.create_response(output_modalities=["text"]),
+                                        wait=True)
+            done = await session.wait_for("response.done", timeout=5)  # surely arrived now
+            assert await handle.wait_for("response.done", timeout=5) is done
+            assert await session.wait_for("response.created", after=handle) is handle.reply
+            with pytest.raises(rt.EventTimeout):  # without after=, it is gone
+                await session.wait_for("response.done", timeout=0.2)
+
+    run(scenario())
+
+
+def test_wait_for_after_a_handle_is_the_sessions_wait_for_and_keeps_to_its_response() -> None:
+    async def scenario() -> None:
+        async with MockServer(seed=3) as mock, rt.connect(mock.url) as session:
+            # An out-of-band response runs beside the default one; each handle sees its own.
+            side = await session.send(rt.create_response(
+                conversation="none", output_modalities=["text"], instructions="Say one."))
+            main = session.send_nowait(rt.create_response(output_modalities=["text"]))
+            main_done = await session.wait_for("response.done", after=main, timeout=5)
+            side_done = await side.wait_for("response.done", timeout=5)
+            assert main.reply is not None and side.reply is not None
+            assert main_done.response.id == main.reply.response.id  # type: ignore[union-attr]
+            assert side_done.response.id == side.reply.response.id  # type: ignore[union-attr]
+            assert main_done is not side_done
+            # A predicate and a pattern work as in wait_for, over what already arrived.
+            first_delta = await main.wait_for("response.output_text.*",
+                                              where=lambda e: e.type.endswith("delta"))
+            assert first_delta.response_id == main.reply.response.id  # type: ignore[union-attr]
+            # What comes later still counts: a clear sent now, its reply awaited after.
+            clear = await session.send(rt.clear_audio())
+            cleared = await clear.wait_for("input_audio_buffer.cleared", timeout=5)
+            assert cleared is clear.reply
+
+    run(scenario())
+
+
+def test_waiting_after_a_refused_event_raises_its_error() -> None:
+    async def scenario() -> None:
+        async with MockServer(seed=3) as mock, rt.connect(mock.url) as session:
+            bad = await session.send(rt.delete_item("no_such_item"))
+            with pytest.raises(rt.ServerError) as refused:
+                await bad.wait_for("conversation.item.deleted", timeout=5)
+            assert refused.value.client_event is bad.event
+            # The refusal that arrives while waiting ends the wait as well.
+            first = session.send_nowait(rt.create_response(output_modalities=["text"]))
+            second = session.send_nowait(rt.create_response(output_modalities=["text"]))
+            with pytest.raises(rt.ServerError, match="conversation_already_has_active_response"):
+                await second.wait_for("response.done", timeout=5)
+            await first.wait_for("response.done", timeout=5)
+
+    run(scenario())
+
+
+def test_respond_is_say_without_the_user_message() -> None:
+    async def scenario() -> None:
+        async with MockServer(seed=3) as mock, rt.connect(mock.url) as session:
+            await session.send(rt.create_item(rt.user_text("What is the capital of France?")))
+            reply = await session.respond(output_modalities=["text"])
+            assert reply.status == "completed" and reply.text
+            assert [e.type for e in reply.events][0] == "response.created"
+            assert reply.events[-1].type == "response.done"
+            sent = session.protocol.sent
+            again = await session.respond(output_modalities=["text"], instructions="Once more.")
+            assert session.protocol.sent == sent + 1  # response.create only, no message
+            assert again.response_id != reply.response_id
+
+    run(scenario())
+
+
 def test_a_slow_server_times_a_wait_out_without_losing_the_late_reply() -> None:
     async def scenario() -> None:
         async with SlowServer(greet_delay=0.2, reply_delay=0.5) as server:

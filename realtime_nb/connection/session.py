@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import itertools
 import logging
 import random
 import socket
@@ -63,6 +64,7 @@ __all__ = [
     "ConnectionEvent",
     "State",
     "MAX_BUFFERED",
+    "HISTORY",
 ]
 
 logger = logging.getLogger("realtime_nb.session")
@@ -73,6 +75,10 @@ State = Literal["open", "reconnecting", "closing", "closed"]
 
 MAX_BUFFERED = 10_000
 """Default bound of the :meth:`RealtimeSession.recv` queue (events nobody read yet)."""
+
+HISTORY = 4096
+"""How many of the latest events a session keeps for ``wait_for(..., after=handle)``:
+a few minutes of a spoken response, audio deltas included."""
 
 AnyEvent = ServerEvent | UnknownServerEvent
 
@@ -149,7 +155,7 @@ class SendHandle:
         error: the :class:`~realtime_nb.ServerError` it caused, if any.
     """
 
-    __slots__ = ("_future", "_session", "error", "outgoing", "reply", "status")
+    __slots__ = ("_future", "_session", "error", "outgoing", "reply", "sent_after", "status")
 
     def __init__(self, session: RealtimeSession, outgoing: Outgoing) -> None:
         self._session = session
@@ -157,6 +163,9 @@ class SendHandle:
         self.status = "queued"
         self.reply: AnyEvent | None = None
         self.error: ServerError | None = None
+        # How many events the session had received when this one was written; None while
+        # queued. What arrives later may follow from it (wait_for(..., after=handle)).
+        self.sent_after: int | None = None
         self._future: asyncio.Future[AnyEvent] | None = None
 
     @property
@@ -212,6 +221,19 @@ class SendHandle:
         finally:
             self._future = None
 
+    async def wait_for(self, type: str, where: Callable[[Any], bool] | None = None,
+                       timeout: float | None = 30.0) -> AnyEvent:
+        """Wait for an event that follows this one, counting those that already arrived.
+
+        ``session.wait_for(type, where, timeout, after=self)``: race-free where a
+        plain ``wait_for`` on the next line could miss an event that came in
+        between. For a ``response.create``, only its own response's events count::
+
+            handle = await session.send(rt.create_response(), wait=True)  # response.created
+            done = await handle.wait_for("response.done")  # even if it came meanwhile
+        """
+        return await self._session.wait_for(type, where, timeout, after=self)
+
     def __repr__(self) -> str:
         extra = ""
         if self.error is not None:
@@ -237,6 +259,15 @@ class _Tap:
         self.matches = matches
         self.per_link = per_link
         self.seen: list[str] = []
+
+
+def _response_id(event: Any) -> str | None:
+    """The id of the response ``event`` belongs to, if it names one."""
+    response_id = getattr(event, "response_id", None)
+    if isinstance(response_id, str):
+        return response_id
+    response_id = getattr(getattr(event, "response", None), "id", None)
+    return response_id if isinstance(response_id, str) else None
 
 
 def _fail(future: asyncio.Future[Any] | None, error: BaseException) -> None:
@@ -265,7 +296,8 @@ class RealtimeSession:
                  max_queue: int = 1024, max_buffered: int = MAX_BUFFERED,
                  open_timeout: float = 10.0, ping_interval: float | None = 20.0,
                  ping_timeout: float | None = 20.0, close_timeout: float = 5.0,
-                 max_size: int | None = 16 * 2**20, record: bool = False) -> None:
+                 max_size: int | None = 16 * 2**20, record: bool = False,
+                 history: int = HISTORY) -> None:
         if max_queue < 1:
             raise ValueError(f"max_queue must be at least 1, got {max_queue}")
         self.target = target
@@ -286,6 +318,10 @@ class RealtimeSession:
         self._reconnector: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._inbox: deque[AnyEvent] = deque()
+        # The latest events and how many arrived in all, so that a wait that starts after
+        # a send still sees what the send caused before the wait began.
+        self._history: deque[AnyEvent] = deque(maxlen=history)
+        self._received = 0
         self._inbox_waiter: asyncio.Future[AnyEvent] | None = None
         self._taps: list[_Tap] = []
         self._handles: OrderedDict[str, SendHandle] = OrderedDict()  # oldest dropped first
@@ -434,6 +470,8 @@ class RealtimeSession:
 
     def _dispatch(self, incoming: Incoming) -> None:
         event = incoming.event
+        self._received += 1
+        self._history.append(event)
         waiter = self._inbox_waiter
         if waiter is not None and not waiter.done():
             self._inbox_waiter = None
@@ -515,29 +553,79 @@ class RealtimeSession:
                 raise
 
     async def wait_for(self, type: str, where: Callable[[Any], bool] | None = None,
-                       timeout: float | None = 30.0) -> AnyEvent:
+                       timeout: float | None = 30.0, *,
+                       after: SendHandle | None = None) -> AnyEvent:
         """Wait for the next event of ``type`` (a type or a pattern) for which ``where`` holds.
 
-        Only events arriving after the call count. Other consumers (``recv``,
-        handlers) still get every event.
+        Without ``after``, only events arriving after the call count. With
+        ``after=handle`` (a sent event), every event since that event went out
+        counts, including those that arrived before this call: the race-free way
+        to wait for what a send causes. For a ``response.create``, events of other
+        responses are left out, and the error that refused the event is raised.
+        Other consumers (``recv``, handlers) still get every event.
+
+        Example::
+
+            handle = await session.send(rt.create_response(), wait=True)  # response.created
+            done = await session.wait_for("response.done", after=handle)  # never missed
 
         Raises:
             EventTimeout: none within ``timeout`` seconds; it lists what did arrive.
+            ServerError: with ``after``, the server refused that event.
             ConnectionClosed: the connection closed first.
         """
-        if self._closed is not None:
-            raise self._closed
         matches_type = type_matcher(type)
 
         def matches(event: AnyEvent) -> bool:
             return matches_type(event.type) and (where is None or bool(where(event)))
 
+        if after is not None:
+            found = self._follow(after, matches)
+            if found is not None:
+                return found
+            matches = functools.partial(self._follows, after, matches)
+        if self._closed is not None:
+            raise self._closed
         tap = _Tap(self._require_loop().create_future(), matches)
         self._taps.append(tap)
         try:
-            return await self._await_for(tap.future, type, timeout, tap.seen)  # type: ignore[no-any-return]
+            event = await self._await_for(tap.future, type, timeout, tap.seen)
         finally:
             self._taps.remove(tap)
+        if after is not None and after.error is not None:
+            raise after.error
+        return event  # type: ignore[no-any-return]
+
+    def _follow(self, handle: SendHandle, matches: Callable[[AnyEvent], bool]) -> AnyEvent | None:
+        """The first kept event since ``handle`` was sent that ``matches``; raises its error."""
+        if handle.error is not None:
+            raise handle.error
+        if handle.sent_after is None:
+            return None  # still queued: nothing can have followed it yet
+        since = min(self._received - handle.sent_after, len(self._history))
+        for event in itertools.islice(self._history, len(self._history) - since, None):
+            if self._follows(handle, matches, event):
+                return event
+        return None
+
+    @staticmethod
+    def _follows(handle: SendHandle, matches: Callable[[AnyEvent], bool],
+                 event: AnyEvent) -> bool:
+        """Whether ``event`` (arrived after ``handle`` was sent) is one ``wait_for`` wants.
+
+        The error that refuses ``handle`` ends the wait too, to be raised.
+        """
+        if handle.sent_after is None:
+            return False
+        if handle.error is not None:
+            return True
+        if handle.event.type == "response.create":
+            # Another response's events are not this one's, whichever came first.
+            mine = getattr(getattr(handle.reply, "response", None), "id", None)
+            theirs = _response_id(event)
+            if theirs is not None and theirs != mine:
+                return False
+        return matches(event)
 
     async def _await_for(self, future: asyncio.Future[Any], expected: str,
                          timeout: float | None, seen: list[str] | None = None) -> Any:
@@ -595,7 +683,10 @@ class RealtimeSession:
         The event is checked, given an ``event_id`` if it has none, encoded for
         the session's dialect and written. While the session reconnects it is
         queued instead (and sent once connected). With ``wait=True``, returns
-        once the server has replied (:attr:`SendHandle.reply`).
+        once the server has replied (:attr:`SendHandle.reply`): for
+        ``response.create`` that is ``response.created``; wait for the rest with
+        ``handle.wait_for("response.done")`` (which sees what arrived meanwhile),
+        or use :meth:`respond`, which returns the whole :class:`Reply`.
 
         Raises:
             EventValidationError: the event is invalid; nothing was sent.
@@ -642,6 +733,7 @@ class RealtimeSession:
         if handle.event_id in handles:
             return  # a retry after a reconnect: linked already
         handles[handle.event_id] = handle
+        handle.sent_after = self._received
         if len(handles) > LINK_MEMORY:
             handles.popitem(last=False)
         self.protocol.record_sent(handle.outgoing)
@@ -861,6 +953,26 @@ class RealtimeSession:
             EventTimeout: the response did not finish within ``timeout``.
             ConnectionClosed: the link was lost before the response finished.
         """
+        return await self._reply(text, response, timeout)
+
+    async def respond(self, *, timeout: float | None = 60.0, **response: Any) -> Reply:
+        """Ask for a response (``response.create``) and return the whole :class:`Reply`.
+
+        :meth:`say` without the user message: for a conversation built by hand
+        (items created, audio committed, a function's output given back).
+        Keyword arguments are ``response.create``'s (``instructions=...``,
+        ``conversation="none"`` for an out-of-band response).
+
+        Raises:
+            ServerError: the server refused the response.
+            RealtimeError: the response ended with status ``failed``.
+            EventTimeout: the response did not finish within ``timeout``.
+            ConnectionClosed: the link was lost before the response finished.
+        """
+        return await self._reply(None, response, timeout)
+
+    async def _reply(self, text: str | None, response: Mapping[str, Any],
+                     timeout: float | None) -> Reply:
         started = time.perf_counter()
         # Everything is kept from the start: the response's first events can arrive
         # in the same read as response.created, before this coroutine learns its id.
@@ -875,10 +987,12 @@ class RealtimeSession:
             arrived.append((event, time.perf_counter()))
             return is_done(event)
 
+        item: SendHandle | None = None
         tap = _Tap(self._require_loop().create_future(), keep, per_link=True)
         self._taps.append(tap)
         try:
-            item = await self.send(create_item(user_text(text)))
+            if text is not None:
+                item = await self.send(create_item(user_text(text)))
             request = await self.send(create_response(**response))
             created = await request.wait(timeout)
             response_id.append(created.response.id)  # type: ignore[union-attr]
@@ -892,7 +1006,7 @@ class RealtimeSession:
                 collector.start(event, at)
             else:
                 collector.feed(event, at)
-        if item.error is not None:
+        if item is not None and item.error is not None:
             raise item.error  # the response went ahead, but without the message
         reply = collector.reply()
         if reply.status == "failed":

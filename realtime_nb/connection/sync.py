@@ -125,13 +125,18 @@ class SyncSession:
         """See :meth:`RealtimeSession.recv`."""
         return self._run(self.session.recv())
 
-    def wait_for(self, type: str, where: Any = None, timeout: float | None = 30.0) -> Any:
+    def wait_for(self, type: str, where: Any = None, timeout: float | None = 30.0, *,
+                 after: SendHandle | None = None) -> Any:
         """See :meth:`RealtimeSession.wait_for`."""
-        return self._run(self.session.wait_for(type, where, timeout))
+        return self._run(self.session.wait_for(type, where, timeout, after=after))
 
     def say(self, text: str, *, timeout: float | None = 60.0, **response: Any) -> Reply:
         """See :meth:`RealtimeSession.say`."""
         return self._run(self.session.say(text, timeout=timeout, **response))
+
+    def respond(self, *, timeout: float | None = 60.0, **response: Any) -> Reply:
+        """See :meth:`RealtimeSession.respond`."""
+        return self._run(self.session.respond(timeout=timeout, **response))
 
     def update(self, *, timeout: float | None = 30.0, **session_fields: Any) -> Any:
         """See :meth:`RealtimeSession.update`."""
