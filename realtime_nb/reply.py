@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .wire.base import UNSET
-from .wire.items import FunctionCall
+from .wire.items import FunctionCall, Message
 
 __all__ = ["Reply", "FunctionCallRequest", "ReplyCollector"]
 
@@ -61,6 +61,9 @@ class Reply:
         created_ms: time to ``response.created``.
         first_delta_ms: time to the first text, audio or arguments delta (``None`` if none).
         done_ms: time to ``response.done``.
+        item_id: the assistant message item the response added (its audio is what
+            ``conversation.item.truncate`` cuts after an interruption); ``""`` when
+            the response added none (only function calls, or nothing).
         events: every event of the response, in order.
     """
 
@@ -75,6 +78,7 @@ class Reply:
     created_ms: float
     first_delta_ms: float | None
     done_ms: float
+    item_id: str = ""
     events: tuple[Any, ...] = field(repr=False, default=())
 
     def __repr__(self) -> str:
@@ -153,8 +157,11 @@ class ReplyCollector:
             raise RuntimeError("The response is not done yet.")
         response = self._done
         calls = []
+        item_id = ""
         output = response.output if response.output is not UNSET else []
         for item in output:
+            if isinstance(item, Message) and not item_id and item.id is not UNSET:
+                item_id = item.id
             if isinstance(item, FunctionCall):
                 calls.append(FunctionCallRequest(
                     item.name, item.call_id if item.call_id is not UNSET else "",
@@ -177,5 +184,6 @@ class ReplyCollector:
             created_ms=ms(self._created) or 0.0,
             first_delta_ms=ms(self._first_delta),
             done_ms=ms(self._done_at) or 0.0,
+            item_id=item_id,
             events=tuple(self._events),
         )

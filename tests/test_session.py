@@ -154,6 +154,7 @@ def test_say_reports_function_calls_and_update_returns_the_session() -> None:
     [call] = reply.function_calls
     assert call.name == "get_weather" and call.call_id
     assert isinstance(call.parsed_arguments()["city"], str)
+    assert reply.item_id == ""  # a function call only: no assistant message to truncate
 
 
 def test_an_unread_queue_lets_its_oldest_go_but_handlers_see_everything(
@@ -352,6 +353,12 @@ def test_respond_is_say_without_the_user_message() -> None:
             again = await session.respond(output_modalities=["text"], instructions="Once more.")
             assert session.protocol.sent == sent + 1  # response.create only, no message
             assert again.response_id != reply.response_id
+            # The assistant item, for a truncation: the one the conversation now holds.
+            assert reply.item_id.startswith("item_") and reply.item_id != again.item_id
+            retrieved = await session.send(rt.retrieve_item(reply.item_id), wait=True)
+            assert retrieved.reply.item.role == "assistant"  # type: ignore[union-attr]
+            spoken = await session.say("Hi")  # audio and transcript
+            assert spoken.item_id == spoken.response.output[0].id and spoken.audio
 
     run(scenario())
 
