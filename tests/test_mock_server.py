@@ -89,6 +89,57 @@ def test_cancel_while_waiting_for_a_stream_slot_still_cancels() -> None:
     assert done["status_details"]["reason"] == "client_cancelled"
 
 
+WEATHER_TOOL = {"type": "function", "name": "get_weather", "description": "Weather for a city",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                               "required": ["city"]}}
+
+
+def test_a_function_call_takes_the_city_from_the_user_s_words() -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        async with MockServer(seed=1) as server, connect(server.url) as ws:
+            await _opening(ws)
+            await ws.send(rt.session_update({"tools": [WEATHER_TOOL]}).to_json())
+            assert json.loads(await ws.recv())["type"] == "session.updated"
+            text = "What's the weather in Paris? Use get_weather."
+            await ws.send(rt.create_item(rt.user_text(text)).to_json())
+            await ws.recv()
+            await ws.recv()  # the item's added and done
+            await ws.send(rt.create_response().to_json())
+            return await asyncio.wait_for(_until_done(ws), 10)
+
+    events = asyncio.run(asyncio.wait_for(scenario(), TIMEOUT_S))
+    done = next(e for e in events if e["type"] == "response.function_call_arguments.done")
+    assert done["name"] == "get_weather"
+    assert json.loads(done["arguments"]) == {"city": "Paris"}
+
+
+@pytest.mark.parametrize("dialect", ["ga", "beta"])
+def test_a_nameless_tool_is_refused_and_the_connection_lives_on(dialect: str) -> None:
+    headers = {"OpenAI-Beta": "realtime=v1"} if dialect == "beta" else {}
+    head = {"type": "realtime"} if dialect == "ga" else {}
+
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
+        async with MockServer(seed=1) as server, \
+                connect(server.url, additional_headers=headers) as ws:
+            await _opening(ws)
+            await ws.send(json.dumps({"type": "session.update", "event_id": "u1", "session": {
+                **head, "instructions": "Answer in French.", "tools": [{"type": "function"}]}}))
+            refused = json.loads(await ws.recv())
+            await ws.send(json.dumps({"type": "session.update", "session": {
+                **head, "tools": [WEATHER_TOOL]}}))
+            return refused, json.loads(await ws.recv())
+
+    refused, updated = asyncio.run(asyncio.wait_for(scenario(), TIMEOUT_S))
+    assert refused["type"] == "error"
+    assert refused["error"] == {
+        "type": "invalid_request_error", "code": "missing_required_parameter",
+        "message": "Missing required parameter: 'session.tools[0].name'.",
+        "param": "session.tools[0].name", "event_id": "u1"}
+    assert updated["type"] == "session.updated"  # the next frame after the refusal
+    assert updated["session"]["tools"] == [WEATHER_TOOL]
+    assert updated["session"]["instructions"] != "Answer in French."
+
+
 def test_background_server_serves_and_stops() -> None:
     handle = MockServer.start_in_background(seed=3)
     try:

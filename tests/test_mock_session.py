@@ -17,6 +17,7 @@ import pytest
 import realtime_nb as rt
 from realtime_nb.g711 import pcm16_to_ulaw
 from realtime_nb.mock import MockSession, Rule, Script
+from realtime_nb.mock.responder import arguments_from_schema
 from realtime_nb.mock.responses import AUDIO_CHUNK_MS
 from realtime_nb.mock.speech import speech_duration_ms, speech_with_silence
 from realtime_nb.wire import ItemReference
@@ -227,6 +228,106 @@ def test_function_call_then_output_then_reply(dialect: rt.Dialect) -> None:
     reply = driver.send(rt.create_response(output_modalities=["text"]))
     kind = "response.output_text.done" if dialect == "ga" else "response.text.done"
     assert "temp c 21" in only(reply, kind)["text"]
+
+
+WEATHER_TOOL: JSON = {
+    "type": "function", "name": "get_weather", "description": "Weather for a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                   "required": ["city"]}}
+
+NAMELESS: JSON = {"type": "function", "description": "A tool with no name."}
+
+
+def _session_update(dialect: rt.Dialect, event_id: str, **fields: Any) -> str:
+    """A raw ``session.update`` frame, as a client of either dialect writes it."""
+    session = fields if dialect == "beta" else {"type": "realtime", **fields}
+    return json.dumps({"type": "session.update", "event_id": event_id, "session": session})
+
+
+def _missing(param: str, event_id: str) -> JSON:
+    """The service's error for a required parameter left out (protocol.md §5 i)."""
+    return {"type": "invalid_request_error", "code": "missing_required_parameter",
+            "message": f"Missing required parameter: '{param}'.", "param": param,
+            "event_id": event_id}
+
+
+@pytest.mark.parametrize("dialect", ["ga", "beta"])
+@pytest.mark.parametrize(("fields", "param"), [
+    ({"tools": [NAMELESS]}, "session.tools[0].name"),
+    ({"tools": [WEATHER_TOOL, NAMELESS]}, "session.tools[1].name"),
+    ({"tool_choice": {"type": "function"}}, "session.tool_choice.name"),
+])
+def test_a_nameless_function_in_session_update_is_refused_and_nothing_applies(
+        dialect: rt.Dialect, fields: JSON, param: str) -> None:
+    driver = Driver(dialect)
+    before = driver.session.session
+    assert isinstance(before, rt.Session)
+    got = driver.send(_session_update(dialect, "u1", instructions="Answer in French.", **fields))
+    assert types(got) == ["error"]  # no session.updated
+    assert got[0]["error"] == _missing(param, "u1")
+    assert driver.session.session == before
+    # The session lives on; the instructions sent with the bad tool were not applied.
+    got = driver.send(_session_update(dialect, "u2", tools=[WEATHER_TOOL]))
+    session = only(got, "session.updated")["session"]
+    assert session["instructions"] == before.instructions != "Answer in French."
+    assert session["tools"] == [WEATHER_TOOL]
+    assert session["tool_choice"] == "auto"
+
+
+@pytest.mark.parametrize("dialect", ["ga", "beta"])
+@pytest.mark.parametrize(("response", "param"), [
+    ({"tools": [NAMELESS]}, "response.tools[0].name"),
+    ({"tools": [WEATHER_TOOL, NAMELESS]}, "response.tools[1].name"),
+    ({"tool_choice": {"type": "function"}}, "response.tool_choice.name"),
+])
+def test_a_nameless_function_in_response_create_is_refused(
+        dialect: rt.Dialect, response: JSON, param: str) -> None:
+    driver = Driver(dialect)
+    driver.send(rt.create_item(rt.user_text("What's the weather in Paris?")))
+    got = driver.send(json.dumps({"type": "response.create", "event_id": "r1",
+                                  "response": response}))
+    assert types(got) == ["error"]  # no response.created
+    assert got[0]["error"] == _missing(param, "r1")
+    assert driver.session.active is None and not driver.session.runs
+    got = driver.send(rt.create_response(tools=[WEATHER_TOOL]))
+    done = only(got, "response.function_call_arguments.done")
+    assert json.loads(done["arguments"]) == {"city": "Paris"}
+
+
+CITY: JSON = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+ROUTE: JSON = {"type": "object", "properties": {"from": {"type": "string"},
+                                                "to": {"type": "string"}}}
+
+
+@pytest.mark.parametrize(("text", "city"), [
+    ("What's the weather in Paris? Use get_weather.", "Paris"),
+    ("Paris is nice?", "Paris"),  # a name opening a sentence
+    ("Use get_weather for Berlin.", "Berlin"),  # after an imperative
+    ("What's the weather in New York?", "New York"),
+    ("Please, is it cold in Rio de Janeiro?", "Rio de Janeiro"),
+    ("Hello! Weather for São Paulo, please.", "São Paulo"),
+    ("Is it raining in Saint-Étienne today?", "Saint-Étienne"),
+    ("Tell me about Paris's museums.", "Paris"),
+    ("I\u2019m flying to Tokyo. Can you check?", "Tokyo"),  # a typographic apostrophe
+    ('Can you call `GET_WEATHER` for "Lyon"?', "Lyon"),
+    ("Compare Paris and Berlin", "Paris"),  # two names, one field: the first
+    ("weather in paris please", "example"),  # no capitalised name: the placeholder
+    ("what's the weather like?", "example"),
+    ("WHAT'S THE WEATHER IN PARIS?", "example"),  # capitals everywhere say nothing
+    ("", "example"),
+])
+def test_a_string_argument_is_the_first_name_in_the_user_s_words(text: str, city: str) -> None:
+    assert arguments_from_schema(CITY, text) == {"city": city}
+
+
+@pytest.mark.parametrize(("text", "route"), [
+    ("Compare Paris and Berlin", {"from": "Paris", "to": "Berlin"}),
+    ("Book a train from Paris to Berlin.", {"from": "Paris", "to": "Berlin"}),
+    ("Paris to Paris? Yes, from Paris.", {"from": "Paris", "to": "example"}),  # each name once
+    ("a train to berlin", {"from": "example", "to": "example"}),
+])
+def test_string_fields_take_the_names_in_turn(text: str, route: JSON) -> None:
+    assert arguments_from_schema(ROUTE, text) == route
 
 
 def test_response_input_with_unknown_call_id_is_refused() -> None:

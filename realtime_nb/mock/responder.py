@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,10 @@ __all__ = [
     "Responder",
     "default_reply",
     "arguments_from_schema",
+    "proper_names",
+    "PLACEHOLDER",
+    "NAME_SCAN_CHARS",
+    "COMMON_OPENERS",
 ]
 
 
@@ -255,27 +259,69 @@ def _quoted(text: str) -> str:
 
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_PROPER_NOUN = re.compile(r"\b[A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)*")
+
+PLACEHOLDER = "example"
+"""The value of a string argument the user's words have no name for."""
+
+NAME_SCAN_CHARS = 10_000
+"""How much of the user's text is searched for names. The mock answers in the
+server's event loop: reading a megabyte of words there would stall every connection."""
 
 
 def arguments_from_schema(schema: Mapping[str, Any], user_text: str = "") -> dict[str, Any]:
     """Arguments that fit a tool's JSON Schema, filled from the user's words where possible.
 
-    Strings take the last capitalised words of ``user_text`` (a city, a name),
-    numbers its first number; enums take their first value; everything else a
-    plain example value.
+    String fields take the names in ``user_text`` (places, people: see
+    :func:`proper_names`, which reads the first :data:`NAME_SCAN_CHARS`
+    characters) one each, in the schema's order (nested objects depth first, an
+    array's item counting as one field): the first string field gets the first
+    name, the second field the second name. A field left when the names run out,
+    and every field of text without a name (all lowercase, say), gets
+    :data:`PLACEHOLDER` rather than a name used again, so that ``from`` and
+    ``to`` never name the same place by accident. Numbers take the first number
+    in the text (1 without one); enums their first value, constants their value;
+    booleans are true.
 
     >>> arguments_from_schema({"type": "object", "properties": {
     ...     "city": {"type": "string"}, "days": {"type": "integer"},
     ...     "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
     ...     "required": ["city"]}, "Weather in New York for 3 days?")
     {'city': 'New York', 'days': 3, 'unit': 'celsius'}
+    >>> route = {"type": "object", "properties": {
+    ...     "from": {"type": "string"}, "to": {"type": "string"}, "via": {"type": "string"}}}
+    >>> arguments_from_schema(route, "Book a train from Paris to Berlin.")
+    {'from': 'Paris', 'to': 'Berlin', 'via': 'example'}
     """
-    value = _value_for(schema, user_text, depth=0)
+    value = _value_for(schema, _Words(user_text), depth=0)
     return value if isinstance(value, dict) else {}
 
 
-def _value_for(schema: Any, text: str, depth: int) -> Any:
+class _Words:
+    """The user's words as argument values: names handed out one at a time, and a number.
+
+    The names are found on first use only: most schemas have no free string field.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._names: Iterator[str] | None = None
+
+    def next_name(self) -> str:
+        """The next name not handed out yet, or :data:`PLACEHOLDER`."""
+        if self._names is None:
+            self._names = iter(proper_names(self.text[:NAME_SCAN_CHARS]))
+        return next(self._names, PLACEHOLDER)
+
+    def number(self) -> float:
+        """The first number in the text, or 1 (an absurd one counts as none)."""
+        found = _NUMBER.search(self.text)
+        number = float(found.group()) if found else 1.0
+        if not math.isfinite(number) or abs(number) > 2**53:
+            number = 1.0  # a 400-digit "number" in the user's words is not an argument
+        return number
+
+
+def _value_for(schema: Any, words: _Words, depth: int) -> Any:
     if not isinstance(schema, Mapping) or depth > 8:
         return None
     if "enum" in schema and isinstance(schema["enum"], list) and schema["enum"]:
@@ -289,23 +335,118 @@ def _value_for(schema: Any, text: str, depth: int) -> Any:
         properties = schema.get("properties", {})
         if not isinstance(properties, Mapping):
             return {}
-        return {name: _value_for(sub, text, depth + 1) for name, sub in properties.items()}
+        return {name: _value_for(sub, words, depth + 1) for name, sub in properties.items()}
     if kind == "array":
-        item = _value_for(schema.get("items", {}), text, depth + 1)
+        item = _value_for(schema.get("items", {}), words, depth + 1)
         return [] if item is None else [item]
     if kind in ("integer", "number"):
-        found = _NUMBER.search(text)
-        number = float(found.group()) if found else 1.0
-        if not math.isfinite(number) or abs(number) > 2**53:
-            number = 1.0  # a 400-digit "number" in the user's words is not an argument
+        number = words.number()
         return int(number) if kind == "integer" else number
     if kind == "boolean":
         return True
     if kind == "null":
         return None
-    nouns = [n for n in _PROPER_NOUN.findall(text) if n.split()[0] not in _SENTENCE_STARTS]
-    return nouns[-1] if nouns else "example"
+    return words.next_name()
 
 
-_SENTENCE_STARTS = {"What", "What's", "Whats", "How", "Please", "Can", "Could", "Tell", "Is",
-                    "The", "I", "Get", "Find", "Show", "Weather", "Hi", "Hello", "Hey"}
+# A word keeps its inner apostrophes and hyphens ("What's", "Saint-Étienne"); any other
+# mark, and a line break, is a token of its own.
+_APOSTROPHES = "'\u2019"  # the typewriter one and the typographic one
+_TOKEN = re.compile(rf"\w+(?:[{_APOSTROPHES}-]\w+)*|\n|[^\w\s]")
+_SENTENCE_ENDS = frozenset(".!?…\n")
+_POSSESSIVE = re.compile(rf"[{_APOSTROPHES}]s$")
+
+_NAME_PARTICLES = frozenset({
+    "de", "da", "di", "do", "du", "del", "della", "dos", "das", "la", "le",
+    "van", "von", "der", "den", "of",
+})
+"""Lowercase words that may stand inside a name ("Rio de Janeiro", "Isle of Man")."""
+
+COMMON_OPENERS: frozenset[str] = frozenset({
+    # articles, determiners, pronouns
+    "a", "an", "the", "this", "that", "these", "those", "some", "any", "all", "each", "every",
+    "no", "not", "i", "you", "he", "she", "it", "we", "they", "me", "my", "your", "our",
+    "their", "its", "there", "here",
+    # question words, auxiliaries, modals
+    "what", "whats", "which", "who", "whom", "whose", "where", "when", "why", "how",
+    "is", "are", "was", "were", "am", "be", "do", "does", "did", "don't", "doesn't", "didn't",
+    "isn't", "aren't", "can't", "won't", "can", "could", "would", "will", "shall", "should",
+    "may", "might", "must", "have", "has", "had",
+    # conjunctions, prepositions, time words
+    "and", "but", "or", "so", "if", "then", "also", "just", "now", "today", "tomorrow",
+    "tonight", "in", "on", "at", "for", "from", "to", "with", "about", "of", "by", "after",
+    "before",
+    # greetings and politeness
+    "please", "thanks", "thank", "hi", "hello", "hey", "ok", "okay", "yes", "yeah", "sure",
+    "well", "oh",
+    # imperative verbs
+    "use", "call", "get", "set", "find", "show", "tell", "give", "check", "look", "search",
+    "fetch", "lookup", "compare", "book", "make", "send", "let", "run", "try", "help", "list",
+    "add", "create", "open", "play", "turn", "say", "ask", "convert", "calculate", "translate",
+    "remind", "schedule", "order", "go", "see", "need", "want", "know",
+    # nouns that requests to a tool open with
+    "weather", "forecast", "temperature", "time", "news",
+})
+"""Lowercase words that are not names when they open a sentence, capitalised.
+
+A capital at the start of a sentence says nothing about the word, so there only
+a word outside this list counts as a name ("Paris is nice?"). It holds the usual
+openers of a request to a tool-using model: question words, auxiliaries,
+pronouns, articles, greetings and imperative verbs ("Use get_weather for
+Berlin."), and a few nouns such requests open with ("Weather in Rome?"). A word
+with an apostrophe is checked whole and by its stem ("What's", "Let's").
+"""
+
+
+def proper_names(text: str) -> list[str]:
+    """The names in ``text`` (places, people), in the order they first appear, each once.
+
+    A name is a run of capitalised words ("New York"), also across a few
+    lowercase particles ("Rio de Janeiro"); a comma or any other mark ends it,
+    and so does a possessive ``'s``, which is dropped ("Paris's" gives "Paris").
+    Words capitalised for another reason are not names: a common word opening a
+    sentence (:data:`COMMON_OPENERS`) and the pronoun "I". Identifiers
+    (``get_weather``, words with digits) never are, and text with no lowercase
+    letter has no names, since its capitals say nothing.
+
+    >>> proper_names("What's the weather in Paris? Use get_weather.")
+    ['Paris']
+    >>> proper_names("Compare New York and Rio de Janeiro, then Paris's.")
+    ['New York', 'Rio de Janeiro', 'Paris']
+    """
+    if text == text.upper():
+        return []
+    runs: list[list[str]] = [[]]  # the last one is the name being read
+    particles: list[str] = []  # read after a name's words, kept if more of it follows
+    opens_sentence = True
+    for token in _TOKEN.findall(text):
+        if _is_name_word(token, opens_sentence):
+            word = _POSSESSIVE.sub("", token)
+            runs[-1] += [*particles, word]
+            particles = []
+            if word != token:  # "Paris's museum": the name ends at the 's
+                runs.append([])
+        elif runs[-1] and token in _NAME_PARTICLES:
+            particles.append(token)
+        elif runs[-1]:
+            runs.append([])
+            particles = []
+        # Opening quotes and brackets leave a sentence's start where it was.
+        opens_sentence = token in _SENTENCE_ENDS or (opens_sentence and not _is_word(token))
+    return list(dict.fromkeys(" ".join(run) for run in runs if run))
+
+
+def _is_word(token: str) -> bool:
+    return token[0] == "_" or token[0].isalnum()
+
+
+def _is_name_word(token: str, opens_sentence: bool) -> bool:
+    """Whether ``token`` may be part of a name (see :func:`proper_names` for the rules)."""
+    letters = re.sub(rf"[{_APOSTROPHES}-]", "", token)
+    if not (token[0].isupper() and letters.isalpha()):
+        return False  # lowercase, a mark, or an identifier such as get_weather
+    word = token.lower().replace("\u2019", "'")
+    stem = word.split("'")[0]
+    if stem == "i":
+        return False  # "I", "I'm": capitalised wherever they stand
+    return not (opens_sentence and (word in COMMON_OPENERS or stem in COMMON_OPENERS))

@@ -675,7 +675,7 @@ def _turn(context: list[Item], tools: list[Any], choice: Any, instructions: str,
           heard: dict[str, str], input_bytes_per_ms: int) -> Turn:
     specs = tuple(
         ToolSpec(name=t.name, description=_or(t.description, ""), parameters=_or(t.parameters, {}))
-        for t in tools if isinstance(t, FunctionTool) and isinstance(t.name, str)
+        for t in tools if isinstance(t, FunctionTool)
     )
     tool_choice = choice.name if isinstance(choice, ToolChoiceFunction) else (
         choice if isinstance(choice, str) else "auto")

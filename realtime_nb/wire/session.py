@@ -208,11 +208,17 @@ class AudioConfig(WireModel, frozen=True, kw_only=True):
 class FunctionTool(WireModel, frozen=True, kw_only=True, tag_field="type", tag="function"):
     """A function the model may call: a name, a description and a JSON Schema.
 
+    ``name`` is required (and not empty, as in :class:`ToolChoiceFunction`)
+    although the SDK's model makes every key optional: the service refuses a
+    tool without one (``missing_required_parameter``, ``param``
+    ``session.tools[0].name``) and applies nothing of that update, so a builder
+    refuses it too, before it is sent.
+
     >>> FunctionTool(name="get_weather", parameters={"type": "object", "properties": {}}).to_dict()
     {'type': 'function', 'name': 'get_weather', 'parameters': {'type': 'object', 'properties': {}}}
     """
 
-    name: str | UnsetType = UNSET
+    name: Annotated[str, Meta(min_length=1)]
     description: _Description | UnsetType = UNSET
     parameters: dict[str, Any] | UnsetType = UNSET
 
