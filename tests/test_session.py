@@ -347,7 +347,7 @@ def test_respond_is_say_without_the_user_message() -> None:
             await session.send(rt.create_item(rt.user_text("What is the capital of France?")))
             reply = await session.respond(output_modalities=["text"])
             assert reply.status == "completed" and reply.text
-            assert [e.type for e in reply.events][0] == "response.created"
+            assert reply.events[0].type == "response.created"
             assert reply.events[-1].type == "response.done"
             sent = session.protocol.sent
             again = await session.respond(output_modalities=["text"], instructions="Once more.")
