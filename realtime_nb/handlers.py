@@ -5,6 +5,13 @@ Patterns are exact types (``"response.done"``), shell-style globs
 match a type is computed once per type and cached, because a response streams
 hundreds of deltas of a handful of types.
 
+Each handler runs in the :mod:`contextvars` context that was current when it
+was registered (see :meth:`Handler.run`). In Jupyter that context says which
+cell's request is the parent of any output, so what a handler prints or
+displays goes under the cell that registered it, not under the cell that
+connected (where the receive loop was started) or whichever cell runs when
+the event arrives.
+
 >>> handlers = Handlers()
 >>> seen = []
 >>> _ = handlers.on("response.*", seen.append)
@@ -16,15 +23,19 @@ hundreds of deltas of a handful of types.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 __all__ = ["Handler", "Handlers", "HandlerError", "type_matcher"]
 
 HandlerFunction = Callable[[Any], Any]
 """A handler: called with one event; may be ``async``."""
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 def type_matcher(pattern: str) -> Callable[[str], bool]:
@@ -40,11 +51,36 @@ def type_matcher(pattern: str) -> Callable[[str], bool]:
 
 @dataclass(eq=False)
 class Handler:
-    """One registration: a pattern, a function, and whether it fires only once."""
+    """One registration: a pattern, a function, whether it fires only once, and its context.
+
+    ``context`` is a copy of the :mod:`contextvars` context current at
+    registration; :meth:`run` calls the handler in it.
+    """
 
     pattern: str
     function: HandlerFunction
     once: bool = False
+    context: contextvars.Context = field(default_factory=contextvars.copy_context,
+                                         repr=False)
+
+    def run(self, call: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """``call(*args, **kwargs)`` in a fresh copy of the registration's context.
+
+        Tasks an ``async`` handler's call creates inherit that copy, so they too
+        run as if started where the handler was registered. A copy per call, as
+        asyncio gives each task its own: what one call (or its task) sets in
+        context variables is not seen by the next, and a call made while another
+        is still inside the context (handlers called from within a handler)
+        does not fail, as entering one context twice at once does.
+
+        >>> where = contextvars.ContextVar("where", default="nowhere")
+        >>> token = where.set("cell 2")
+        >>> handler = Handlers().on("*", lambda event: print(where.get(), event))
+        >>> where.reset(token)
+        >>> handler.run(handler.function, "response.done")
+        cell 2 response.done
+        """
+        return self.context.copy().run(call, *args, **kwargs)
 
     def matches(self, event_type: str) -> bool:
         """Whether this handler is for ``event_type``."""
@@ -80,7 +116,12 @@ class Handlers:
     _cache: dict[str, tuple[Handler, ...]] = field(default_factory=dict)
 
     def on(self, pattern: str, function: HandlerFunction, *, once: bool = False) -> Handler:
-        """Call ``function(event)`` for every event whose type matches ``pattern``."""
+        """Call ``function(event)`` for every event whose type matches ``pattern``.
+
+        The caller's context is captured here (see :meth:`Handler.run`), so this
+        must be called from where the handler is registered, as it is by
+        ``session.on``: not deferred to a callback or another task.
+        """
         if not isinstance(pattern, str) or not pattern:
             raise ValueError(f"A handler pattern must be a non-empty string, got {pattern!r}.")
         if not callable(function):

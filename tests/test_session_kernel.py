@@ -13,7 +13,7 @@ import os
 import queue
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +78,8 @@ class CellResult:
     """What one request to the kernel produced."""
 
     status: str
+    msg_id: str = ""
+    """The request's id: the ``parent_header.msg_id`` of everything it produced."""
     stdout: str = ""
     stderr: str = ""
     results: list[str] = field(default_factory=list)
@@ -97,6 +99,8 @@ class Kernel:
     def __init__(self, manager: KernelManager, client: BlockingKernelClient) -> None:
         self.manager = manager
         self.client = client
+        self.iopub: list[dict[str, Any]] = []
+        """Every IOPub message read so far, whichever request it belongs to (see :meth:`drain`)."""
 
     def request(self, msg_type: str, content: dict[str, Any],
                 metadata: dict[str, Any] | None = None,
@@ -107,13 +111,14 @@ class Kernel:
         msg_id = msg["header"]["msg_id"]
         client.shell_channel.send(msg)
         deadline = time.monotonic() + timeout
-        result = CellResult(status="ok")
+        result = CellResult(status="ok", msg_id=msg_id)
         streams: dict[str, list[str]] = {"stdout": [], "stderr": []}
         while True:
             reply = self._next(client.get_iopub_msg, deadline)
             if reply is None:
                 self._interrupt(msg_id)
                 pytest.fail(f"{msg_type} took longer than {timeout} s: {content!r}")
+            self.iopub.append(reply)
             if reply["parent_header"].get("msg_id") != msg_id:
                 continue
             kind, body = reply["msg_type"], reply["content"]
@@ -140,6 +145,19 @@ class Kernel:
             if result.status == "error" and result.error is None:
                 result.error = (reply["content"]["ename"], reply["content"]["evalue"])
         return result
+
+    def drain(self, until: Callable[[], bool], timeout: float = CELL_TIMEOUT) -> None:
+        """Read IOPub messages into :attr:`iopub` until ``until()`` holds.
+
+        For output that comes while no request runs (a handler's, between cells);
+        ``timeout`` only bounds the wait: the test asserts on what arrived.
+        """
+        deadline = time.monotonic() + timeout
+        while not until():
+            message = self._next(self.client.get_iopub_msg, deadline)
+            if message is None:
+                pytest.fail(f"the expected output did not arrive within {timeout} s")
+            self.iopub.append(message)
 
     @staticmethod
     def _next(get: Any, deadline: float) -> dict[str, Any] | None:
@@ -349,3 +367,137 @@ def test_runs_outside_the_history_still_replace_the_session(kernel: Kernel) -> N
     kernel.request("execute_request", content, {"cellId": "cell-nohistory"})
     assert kernel.value("[s.state for s in ns]") == ["closed", "open"]
     kernel.run("await ns[-1].close()")
+
+
+# -- where handler output goes -------------------------------------------------------------------
+
+
+def printed(kernel: Kernel, prefix: str, stream: str = "stdout") -> dict[str, list[str]]:
+    """The lines of ``stream`` starting with ``prefix`` read so far, by the request they came under.
+
+    Keyed by ``parent_header.msg_id``, which is what a front end uses to choose the
+    cell an output goes to. A stream message may hold several lines, or part of one.
+    """
+    text: dict[str, str] = {}
+    for message in kernel.iopub:
+        if message["msg_type"] == "stream" and message["content"]["name"] == stream:
+            parent = message["parent_header"].get("msg_id", "")
+            text[parent] = text.get(parent, "") + message["content"]["text"]
+    return {parent: lines for parent, body in text.items()
+            if (lines := [line for line in body.splitlines() if line.startswith(prefix)])}
+
+
+def count(lines: dict[str, list[str]], line: str) -> int:
+    """How many times ``line`` occurs, under any request."""
+    return sum(found.count(line) for found in lines.values())
+
+
+def test_handler_output_goes_under_the_cell_that_registered_it(kernel: Kernel) -> None:
+    kernel.iopub.clear()
+    kernel.run('hs = await rt.connect("mock")')
+    registered = kernel.run('hs_types = []\n'
+                            'hs.on("response.*", lambda e: print("H", e.type))\n'
+                            '_ = hs.on("response.*", lambda e: hs_types.append(e.type))')
+    said = kernel.run('print("cell 3 before")\nreply = await hs.say("Hi")\n'
+                      'print("cell 3 after", reply.status)')
+    assert said.stdout == "cell 3 before\ncell 3 after completed\n", said.describe()
+    types = kernel.value("hs_types")
+    assert len(types) >= 4 and types[-1] == "response.done", types
+    # Sync handlers ran before say() returned, and the kernel flushes every parent's
+    # output before it reports a request idle: everything is here already.
+    assert printed(kernel, "H ") == {registered.msg_id: [f"H {kind}" for kind in types]}
+
+    # The plain-call form: the handlers run inside the loop nest_asyncio re-enters.
+    plain = kernel.run('print(hs.sync.say("Again", output_modalities=["text"]).status)')
+    assert (plain.stdout, plain.stderr) == ("completed\n", ""), plain.describe()
+    types = kernel.value("hs_types")
+    assert types.count("response.done") == 2, types
+    assert printed(kernel, "H ") == {registered.msg_id: [f"H {kind}" for kind in types]}
+
+    # Events that arrive while no cell runs. The response is asked for only once the
+    # kernel has finished this request: ipykernel holds this lock while it handles a shell
+    # request, until after it has reported it idle. So all of the response comes after.
+    fired = kernel.run('''
+async def _rt_when_idle() -> None:
+    lock = get_ipython().kernel._main_asyncio_lock
+    while lock.locked():
+        await asyncio.sleep(0.01)
+    hs.send_nowait(rt.create_response(output_modalities=["text"]))
+
+_rt_idle_task = asyncio.ensure_future(_rt_when_idle())
+''')
+    assert count(printed(kernel, "H "), "H response.done") == 2, "the response came too soon"
+    kernel.drain(lambda: count(printed(kernel, "H "), "H response.done") == 3)
+    types = kernel.value("hs_types")
+    assert types.count("response.done") == 3, types
+    assert printed(kernel, "H ") == {registered.msg_id: [f"H {kind}" for kind in types]}
+    assert fired.msg_id not in printed(kernel, "")
+    kernel.run("await hs.close()")
+
+
+def test_a_handler_registered_where_the_session_was_made_prints_there(kernel: Kernel) -> None:
+    kernel.iopub.clear()
+    made = kernel.run('same = await rt.connect("mock")\nsame_types = []\n'
+                      'same.on("response.*", lambda e: print("S", e.type))\n'
+                      '_ = same.on("response.*", lambda e: same_types.append(e.type))')
+    said = kernel.run('_ = await same.say("Hi", output_modalities=["text"])\nprint("said")')
+    assert said.stdout == "said\n", said.describe()
+    types = kernel.value("same_types")
+    assert len(types) >= 4 and types[-1] == "response.done", types
+    assert printed(kernel, "S ") == {made.msg_id: [f"S {kind}" for kind in types]}
+    kernel.run("await same.close()")
+
+
+def test_async_once_decorated_display_widget_and_failing_handlers_output_there_too(
+        kernel: Kernel) -> None:
+    kernel.iopub.clear()
+    kernel.run('ah = await rt.connect("mock")')
+    registered = kernel.run('''
+import ipywidgets
+from IPython.display import display
+
+ah_types = []
+ah_out = ipywidgets.Output()
+ah_out_ids = []
+
+
+@ah.on("response.*")
+async def shout(event):
+    await asyncio.sleep(0)  # print from the handler's task, after its call returned
+    print("A", event.type)
+    ah_types.append(event.type)
+
+
+@ah.once("response.done")
+def finished(event):
+    display("D " + event.type)
+    with ah_out:  # an Output widget captures by the request it finds in the context
+        ah_out_ids.append(ah_out.msg_id)
+        print("O", event.type)
+
+
+_ = ah.on("response.done", lambda event: 1 / 0)
+''')
+    # wait_for still resolves, and its result prints where it is awaited.
+    waited = kernel.run('said = asyncio.ensure_future(ah.say("Hi", output_modalities=["text"]))\n'
+                        'done = await ah.wait_for("response.done")\nprint("W", done.type)\n'
+                        '_ = await said')
+    assert waited.stdout == "W response.done\n", waited.describe()
+    # The async handlers' tasks may still run after the cell: wait for the last one.
+    kernel.drain(lambda: count(printed(kernel, "A "), "A response.done") == 1)
+    types = kernel.value("ah_types")
+    assert len(types) >= 4 and types[-1] == "response.done", types
+    assert printed(kernel, "A ") == {registered.msg_id: [f"A {kind}" for kind in types]}
+
+    displayed = [(message["parent_header"].get("msg_id"), message["content"]["data"]["text/plain"])
+                 for message in kernel.iopub if message["msg_type"] == "display_data"]
+    assert displayed == [(registered.msg_id, "'D response.done'")]
+    assert printed(kernel, "O ") == {registered.msg_id: ["O response.done"]}
+    assert kernel.value("ah_out_ids") == [registered.msg_id]
+
+    # The failing handler is recorded, and its log goes under the same cell.
+    assert kernel.value("[type(e.error).__name__ for e in ah.handler_errors]") == [
+        "ZeroDivisionError"]
+    failed = printed(kernel, "ZeroDivisionError", stream="stderr")
+    assert list(failed) == [registered.msg_id], printed(kernel, "", stream="stderr")
+    kernel.run("await ah.close()")

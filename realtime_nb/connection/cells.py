@@ -9,6 +9,11 @@ that cell closes the earlier sessions first; each run is told apart by its
 request's id, so even runs that do not count in the history are. Sessions
 made in one run of a cell (a loop making several) are all kept. Outside
 IPython nothing is registered.
+
+The request is read from the kernel's context variables, so a session made
+by an event handler counts as made by the run of the cell that registered the
+handler: handlers run in the context of their registration (see
+:meth:`realtime_nb.handlers.Handler.run`).
 """
 
 from __future__ import annotations

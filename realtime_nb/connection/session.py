@@ -503,15 +503,21 @@ class RealtimeSession:
         for handler in handlers:
             if handler.once:
                 self._handlers.off(handler)
-            try:
-                result = handler.function(event)
-            except Exception as error:
-                self._handler_failed(handler, event, error)
-                continue
-            if inspect.isawaitable(result):
-                task = asyncio.ensure_future(result)
-                self._handler_tasks.add(task)
-                task.add_done_callback(functools.partial(self._handler_done, handler, event))
+            # In the context the handler was registered in, not the receive loop's (the
+            # connecting cell's): in Jupyter its output, its tasks' and its errors' log
+            # go under the cell that registered it.
+            handler.run(self._call_handler, handler, event)
+
+    def _call_handler(self, handler: Handler, event: Any) -> None:
+        try:
+            result = handler.function(event)
+        except Exception as error:
+            self._handler_failed(handler, event, error)
+            return
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)  # inherits the handler's context
+            self._handler_tasks.add(task)
+            task.add_done_callback(functools.partial(self._handler_done, handler, event))
 
     def _handler_done(self, handler: Handler, event: Any, task: asyncio.Future[Any]) -> None:
         self._handler_tasks.discard(task)
@@ -652,6 +658,11 @@ class RealtimeSession:
         ``"*"``. ``function`` may be sync or ``async``; an exception it raises is
         logged and kept in :attr:`handler_errors`, and the other handlers still
         run. Without ``function``, works as a decorator. Returns the function.
+
+        In Jupyter, what the handler prints or displays (and its errors' log)
+        appears under the cell that registered it, whichever cell runs when the
+        event arrives, or none: it runs in the :mod:`contextvars` context of this
+        call, which is how the kernel knows the cell (ipykernel 7).
         """
         if function is None:
             return lambda fn: self.on(pattern, fn)
