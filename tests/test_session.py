@@ -655,6 +655,25 @@ def test_sync_forms_work_outside_any_event_loop() -> None:
     assert seen == ["completed"] and session.state == "closed"
 
 
+def test_a_sync_handler_that_waits_gets_a_clear_error_not_a_hang() -> None:
+    async def scenario() -> None:
+        async with MockServer(seed=4) as mock, rt.connect(mock.url) as session:
+            session.on("input_audio_buffer.cleared",
+                       lambda event: session.sync.send(rt.commit_audio(), wait=True))
+            session.on("input_audio_buffer.cleared",
+                       lambda event: session.send_nowait(rt.clear_output_audio()))
+            await session.send(rt.clear_audio(), wait=True)
+            await session.wait_for("*", lambda e: bool(session.handler_errors), timeout=5)
+        [failure] = session.handler_errors
+        assert isinstance(failure.error, RuntimeError)
+        assert "cannot wait inside an event handler" in str(failure.error)
+        assert "send_nowait" in str(failure.error)
+        # The handler after it ran, and its event went out.
+        assert session.protocol.sent == 2
+
+    run(scenario())
+
+
 def test_sync_forms_work_inside_a_running_loop_as_in_a_kernel() -> None:
     # nest_asyncio patches the loop it is applied to, so this runs in a process of its own.
     script = """

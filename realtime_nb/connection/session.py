@@ -328,6 +328,7 @@ class RealtimeSession:
         self._queue: deque[SendHandle] = deque()
         self._inflight = 0
         self._handler_tasks: set[asyncio.Future[Any]] = set()
+        self._handling = 0  # sync handlers running now (session.sync.* must not wait there)
         self._closed: ConnectionClosed | None = None
         self._closing = False
         self.handler_errors: deque[HandlerError] = deque(maxlen=1000)
@@ -509,11 +510,14 @@ class RealtimeSession:
             handler.run(self._call_handler, handler, event)
 
     def _call_handler(self, handler: Handler, event: Any) -> None:
+        self._handling += 1
         try:
             result = handler.function(event)
         except Exception as error:
             self._handler_failed(handler, event, error)
             return
+        finally:
+            self._handling -= 1
         if inspect.isawaitable(result):
             task = asyncio.ensure_future(result)  # inherits the handler's context
             self._handler_tasks.add(task)

@@ -114,6 +114,15 @@ class SyncSession:
         self.session = session
 
     def _run(self, awaitable: Awaitable[_T]) -> _T:
+        if self.session._handling:
+            # A sync handler runs inside the socket's read callback; a nested loop run
+            # from there re-enters that callback and spins forever (nest_asyncio).
+            if asyncio.iscoroutine(awaitable):
+                awaitable.close()
+            raise RuntimeError(
+                "session.sync.* cannot wait inside an event handler, which runs as each "
+                "event arrives: make the handler `async def` and await, or use "
+                "session.send_nowait(...) there.")
         return run_on(self.session._loop, awaitable)
 
     def send(self, event: ClientEvent | Mapping[str, Any], *, wait: bool = False,
