@@ -25,6 +25,7 @@ from .errors import DecodeError, EventValidationError
 from .wire import dialect as _dialect
 from .wire.base import Dialect, ServerEvent, check_dialect
 from .wire.client_events import CLIENT_EVENT_TYPES, AnyClientEvent
+from .wire.reprs import short_repr
 from .wire.server_events import SERVER_EVENT_TYPES, AnyServerEvent
 from .wire.validation import convert
 
@@ -87,7 +88,10 @@ class UnknownServerEvent:
         return hash(self.to_json())
 
     def __repr__(self) -> str:
-        return f"UnknownServerEvent(type={self.type!r}, keys={sorted(self.raw)!r})"
+        # The type and the keys, never the values; both cut short like the wire models'
+        # payloads, since the server decides how long they are.
+        keys = short_repr(sorted(self.raw))
+        return f"UnknownServerEvent(type={short_repr(self.type)}, keys={keys})"
 
 
 def _load_object(data: str | bytes | bytearray | memoryview | dict[str, Any]) -> dict[str, Any]:

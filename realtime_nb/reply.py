@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .wire.base import UNSET
+from .wire.base import UNSET, WireModel
 from .wire.items import FunctionCall, Message
+from .wire.reprs import DEFAULT_AUDIO_FORMAT, describe_audio, short_repr
 
 __all__ = ["Reply", "FunctionCallRequest", "ReplyCollector"]
 
@@ -42,6 +43,13 @@ class FunctionCallRequest:
     def parsed_arguments(self) -> Any:
         """The arguments decoded from JSON (raises ``ValueError`` if they are not JSON)."""
         return json.loads(self.arguments)
+
+    def __repr__(self) -> str:
+        # The dataclass repr, except that kilobytes of arguments are cut short like the
+        # wire models' long strings.
+        shown = ", ".join(f"{f.name}={short_repr(getattr(self, f.name))}" for f in fields(self)
+                          if f.repr)
+        return f"{type(self).__qualname__}({shown})"
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,8 @@ class Reply:
         shown = words if len(words) <= 60 else words[:57] + "..."
         parts = [f"status={self.status!r}", f"text={shown!r}"]
         if self.audio:
-            parts.append(f"audio={len(self.audio):,} bytes")
+            size = describe_audio(len(self.audio), _output_format(self.response))
+            parts.append(f"audio=<{size}>")
         if self.function_calls:
             parts.append("calls=" + ",".join(c.name for c in self.function_calls))
         total = getattr(self.usage, "total_tokens", UNSET)
@@ -94,6 +103,18 @@ class Reply:
             parts.append(f"tokens={total}")
         parts.append(f"done_ms={self.done_ms:.0f}")
         return f"Reply({', '.join(parts)})"
+
+
+def _output_format(response: Any) -> str:
+    """The ``type`` of the response's output audio format, as ``response.done`` reports it
+    (the default, PCM16 24 kHz, when it does not)."""
+    output = getattr(getattr(response, "audio", None), "output", None)
+    audio_format = getattr(output, "format", None)
+    if isinstance(audio_format, WireModel):
+        tag = audio_format.__struct_config__.tag
+        if isinstance(tag, str):
+            return tag
+    return DEFAULT_AUDIO_FORMAT
 
 
 class ReplyCollector:

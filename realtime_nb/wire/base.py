@@ -21,6 +21,7 @@ from msgspec import UNSET, UnsetType
 
 from ..errors import EventValidationError
 from . import dialect as _dialect
+from .reprs import struct_repr
 
 __all__ = [
     "open_literal",
@@ -86,6 +87,10 @@ class WireModel(msgspec.Struct, frozen=True, kw_only=True, repr_omit_defaults=Tr
     {'type': 'server_vad', 'threshold': 0.6}
     """
 
+    # msgspec's repr with payloads (audio, long text, long lists) summarised: a bare
+    # expression in a notebook would otherwise print every base64 character.
+    __repr__ = struct_repr
+
     def to_dict(self) -> dict[str, Any]:
         """The object as plain JSON-ready Python values, in the GA shape."""
         result: dict[str, Any] = msgspec.to_builtins(self)
@@ -94,7 +99,16 @@ class WireModel(msgspec.Struct, frozen=True, kw_only=True, repr_omit_defaults=Tr
 
 class Event(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, tag_field="type",
             repr_omit_defaults=True):
-    """Base of every client and server event: a ``type`` tag plus its fields."""
+    """Base of every client and server event: a ``type`` tag plus its fields.
+
+    The repr is msgspec's with payloads summarised, as for :class:`WireModel`:
+
+    >>> import realtime_nb
+    >>> realtime_nb.append_audio(bytes(48_000))
+    InputAudioBufferAppend(audio=<48,000 bytes, 1,000 ms PCM16 24 kHz>)
+    """
+
+    __repr__ = struct_repr
 
     @property
     def type(self) -> str:
