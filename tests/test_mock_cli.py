@@ -26,6 +26,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 import realtime_nb as rt
+from realtime_nb.mock import Rule, Script
+from realtime_nb.mock.__main__ import build_parser, main
 
 REPO = Path(__file__).resolve().parent.parent
 URL = re.compile(r"ws://127\.0\.0\.1:(\d+)/v1/realtime")
@@ -158,6 +160,169 @@ def test_bad_arguments_are_usage_errors() -> None:
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+KEY_VARIABLE = "$REALTIME_NB_MOCK_REQUIRE_KEY"
+
+
+def bad(option: str, args: list[str], problem: str, *, script: str | bytes | None = None,
+        env_key: str | None = None, name: str) -> Any:
+    """One bad input: the command line (``{tmp}`` is a fresh directory, ``{script}`` a
+    file there holding ``script``), the option the error must name, and what it must say."""
+    return pytest.param(option, args, problem, script, env_key, id=name)
+
+
+RULE = '{"rules": [%s]}'
+BAD_INPUTS = [
+    # --script: the file itself
+    bad("--script", ["--script", "{tmp}/missing.json"], "No such file or directory",
+        name="script-missing"),
+    bad("--script", ["--script", "{tmp}"], "Is a directory", name="script-directory"),
+    bad("--script", ["--script="], "the file name is empty", name="script-empty-name"),
+    bad("--script", ["--script", "{script}"], "not UTF-8", script=b"\xff\xfe{}",
+        name="script-not-utf8"),
+    bad("--script", ["--script", "{script}"], "not JSON: Expecting value", script="rules: []",
+        name="script-not-json"),
+    bad("--script", ["--script", "{script}"], "not JSON", script="", name="script-empty-file"),
+    bad("--script", ["--script", "{script}"], "not JSON: nested too deeply",
+        script="[" * 100_000, name="script-too-deep"),
+    # --script: the JSON's shape
+    bad("--script", ["--script", "{script}"], "a script is a JSON object, not an array",
+        script='[{"match": "x", "reply": "y"}]', name="script-array"),
+    bad("--script", ["--script", "{script}"], "unknown key 'rule'", script='{"rule": []}',
+        name="script-unknown-key"),
+    bad("--script", ["--script", "{script}"], "'rules' must be an array, not an object",
+        script='{"rules": {"match": "x"}}', name="rules-object"),
+    bad("--script", ["--script", "{script}"], "rules[0] must be an object, not a string",
+        script=RULE % '"x"', name="rule-string"),
+    bad("--script", ["--script", "{script}"], "rules[1] has an unknown key 'foo'",
+        script=RULE % '{"reply": "a"}, {"match": "x", "foo": 1}', name="rule-unknown-key"),
+    bad("--script", ["--script", "{script}"], "rules[0].match must be a string, not a number",
+        script=RULE % '{"match": 5, "reply": "a"}', name="rule-match-number"),
+    bad("--script", ["--script", "{script}"], "rules[0].reply must be a string, not an array",
+        script=RULE % '{"reply": ["a"]}', name="rule-reply-array"),
+    bad("--script", ["--script", "{script}"], "rules[0].after_tool must be true or false",
+        script=RULE % '{"tool": "t", "after_tool": 1}', name="rule-after-tool-number"),
+    bad("--script", ["--script", "{script}"],
+        "rules[0].arguments must be an object or a string, not an array",
+        script=RULE % '{"tool": "t", "arguments": [1]}', name="rule-arguments-array"),
+    bad("--script", ["--script", "{script}"], "rules[0].match is not a regular expression",
+        script=RULE % '{"match": "[a", "reply": "a"}', name="rule-bad-regex"),
+    bad("--script", ["--script", "{script}"], "has both reply and tool",
+        script=RULE % '{"reply": "a", "tool": "t"}', name="rule-reply-and-tool"),
+    bad("--script", ["--script", "{script}"], "has arguments but no tool",
+        script=RULE % '{"reply": "a", "arguments": {}}', name="rule-arguments-no-tool"),
+    bad("--script", ["--script", "{script}"], "transcripts[1] must be a string, not null",
+        script='{"transcripts": ["a", null]}', name="transcript-null"),
+    bad("--script", ["--script", "{script}"], "'transcripts' must be an array, not a string",
+        script='{"transcripts": "abc"}', name="transcripts-string"),
+    # the server's address (the socket layer would raise OverflowError or UnicodeError)
+    bad("--port", ["--port", "99999"], "port must be 0-65535", name="port-too-big"),
+    bad("--port", ["--port", "-1"], "port must be 0-65535", name="port-negative"),
+    bad("--port", ["--port", "http"], "port must be 0-65535", name="port-not-a-number"),
+    bad("--host", ["--host="], "host must not be empty", name="host-empty"),
+    bad("--host", ["--host", "no-such-host.invalid"], "cannot resolve", name="host-unknown"),
+    bad("--host", ["--host", "a..b"], "is not a host name", name="host-empty-label"),
+    # the rest of the session
+    bad("--pace", ["--pace", "slow"], "invalid choice", name="pace-unknown"),
+    bad("--seed", ["--seed", "-1"], "seed must be a whole number, 0 or more", name="seed-negative"),
+    bad("--seed", ["--seed", "abc"], "seed must be a whole number", name="seed-not-a-number"),
+    bad("--require-key", ["--require-key="], "the key must not be empty", name="key-empty"),
+    bad(KEY_VARIABLE, [], "printable ASCII without spaces", env_key=" sk-padded\n",
+        name="key-from-environment-padded"),
+    # faults
+    bad("--drop-after", ["--drop-after", "0"], "1 or more", name="drop-after-zero"),
+    bad("--drop-after", ["--drop-after", "ten"], "whole number of events", name="drop-after-word"),
+    bad("--error-after", ["--error-after", "-3"], "1 or more", name="error-after-negative"),
+    bad("--stall-after", ["--stall-after", "2.5"], "whole number of events",
+        name="stall-after-fraction"),
+    bad("--token-budget", ["--token-budget", "-1"], "0 or more", name="token-budget-negative"),
+    bad("--delay-ms", ["--delay-ms", "-5"], "milliseconds, 0 or more", name="delay-negative"),
+    bad("--delay-ms", ["--delay-ms", "nan"], "milliseconds, 0 or more", name="delay-nan"),
+    bad("--expire-after", ["--expire-after", "-1"], "seconds, 0 or more", name="expire-negative"),
+    bad("--expire-after", ["--expire-after", "inf"], "seconds, 0 or more", name="expire-infinite"),
+    bad("--expire-after", ["--expire-after", "soon"], "seconds, 0 or more", name="expire-word"),
+]
+
+
+def _write_script(tmp_path: Path, script: str | bytes | None) -> Path:
+    script_path = tmp_path / "script.json"
+    if isinstance(script, bytes):
+        script_path.write_bytes(script)
+    elif script is not None:
+        script_path.write_text(script, encoding="utf-8")
+    return script_path
+
+
+@pytest.mark.parametrize(("option", "args", "problem", "script", "env_key"), BAD_INPUTS)
+def test_bad_input_is_one_usage_error(option: str, args: list[str], problem: str,
+                                      script: str | bytes | None, env_key: str | None,
+                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Argparse's usage, then one ``error:`` line naming the option and the problem; status
+    2, nothing on stdout. In-process (an exception other than argparse's exit would fail
+    here as a traceback would); the real command line is run for a few below."""
+    script_path = _write_script(tmp_path, script)
+    argv = [arg.format(tmp=tmp_path, script=script_path) for arg in args]
+    monkeypatch.delenv("REALTIME_NB_MOCK_REQUIRE_KEY", raising=False)
+    if env_key is not None:
+        monkeypatch.setenv("REALTIME_NB_MOCK_REQUIRE_KEY", env_key)
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2, err
+    assert out == ""
+    *usage, error = [line for line in err.splitlines() if line.strip()]
+    assert usage[0].startswith("usage: python -m realtime_nb.mock ")
+    assert all(line.startswith(" ") for line in usage[1:]), usage
+    named = option if option.startswith("$") else f"argument {option}"
+    assert error.startswith(f"python -m realtime_nb.mock: error: {named}: "), error
+    assert problem in error, error
+    if env_key is not None:
+        assert env_key.strip() not in err  # a key is never shown
+
+
+@pytest.mark.parametrize(("args", "script"), [
+    (["--script", "{script}"], '{"rules": [], "rule": 1}'),  # was a TypeError traceback
+    (["--script", "{script}"], "not json"),  # was a JSONDecodeError traceback
+    (["--port", "99999"], None),  # was an OverflowError traceback
+])
+def test_the_command_line_shows_no_traceback(args: list[str], script: str | None,
+                                            tmp_path: Path) -> None:
+    argv = [arg.format(script=_write_script(tmp_path, script)) for arg in args]
+    result = subprocess.run([sys.executable, "-m", "realtime_nb.mock", *argv], cwd=REPO,
+                            capture_output=True, text=True, timeout=STARTUP)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith(
+        f"python -m realtime_nb.mock: error: argument {args[0]}: ")
+
+
+def test_edge_values_are_accepted() -> None:
+    """The limits themselves are good values (each 0 here means something)."""
+    args = build_parser().parse_args([
+        "--host", "localhost", "--port", "65535", "--seed", "0", "--drop-after", "1",
+        "--delay-ms", "0", "--error-after", "1", "--token-budget", "0", "--stall-after", "1",
+        "--expire-after", "0", "--require-key", "sk-x"])
+    assert (args.host, args.port, args.seed, args.drop_after, args.delay_ms) == (
+        "localhost", 65535, 0, 1, 0.0)
+    assert (args.error_after, args.token_budget, args.stall_after, args.expire_after) == (
+        1, 0, 1, 0.0)
+    assert build_parser().parse_args(["--port", "0"]).port == 0
+
+
+def test_a_script_file_with_every_key_loads(tmp_path: Path) -> None:
+    path = tmp_path / "script.json"
+    path.write_text(json.dumps({
+        "rules": [{"match": "weather", "tool": "get_weather", "arguments": {"city": "Paris"}},
+                  {"match": "sunny", "reply": "Nice.", "after_tool": True},
+                  {"match": "x", "tool": "t", "arguments": '{"raw": 1}', "reply": None}],
+        "transcripts": ["hello"]}), encoding="utf-8")
+    script = Script.from_file(path)
+    assert script.rules == (
+        Rule(match="weather", tool="get_weather", arguments={"city": "Paris"}),
+        Rule(match="sunny", reply="Nice.", after_tool=True),
+        Rule(match="x", tool="t", arguments='{"raw": 1}'))
+    assert script.transcripts == ("hello",)
 
 
 def test_port_in_use_is_reported_without_a_traceback() -> None:

@@ -154,10 +154,38 @@ class Script:
         """A script from a JSON file.
 
         The file holds ``{"rules": [{"match": …, "reply": …}, …], "transcripts": […]}``.
+        It is checked whole here, so that a mistake in it is reported when it is
+        loaded rather than as a failed connection once the server runs.
+
+        Raises:
+            OSError: the file cannot be read.
+            ValueError: it is not UTF-8 JSON of that shape; the message starts
+                with ``path`` and says where (``rules[0].match must be a string``).
         """
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        rules = tuple(Rule(**rule) for rule in data.get("rules", ()))
-        return cls(rules=rules, transcripts=tuple(data.get("transcripts", ())))
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
+                             ) from error
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: not JSON: {error}") from error
+        except RecursionError as error:  # json's parser recurses once per nesting level
+            raise ValueError(f"{path}: not JSON: nested too deeply") from error
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: a script is a JSON object, not {_json_kind(data)}")
+        for key in data:
+            if key not in ("rules", "transcripts"):
+                raise ValueError(f"{path}: unknown key {key!r} (a script has: rules, transcripts)")
+        rules = tuple(_rule_from_json(rule, f"{path}: rules[{index}]")
+                      for index, rule in enumerate(_json_array(data, "rules", path)))
+        transcripts = _json_array(data, "transcripts", path)
+        for index, transcript in enumerate(transcripts):
+            if not isinstance(transcript, str):
+                raise ValueError(f"{path}: transcripts[{index}] must be a string,"
+                                 f" not {_json_kind(transcript)}")
+        return cls(rules=rules, transcripts=tuple(transcripts))
 
     def reply(self, turn: Turn) -> Reply:
         """The reply to ``turn``: the first matching rule, then ``respond``, then the default."""
@@ -177,6 +205,57 @@ class Script:
         if index < len(self.transcripts):
             return self.transcripts[index]
         return f"({audio_ms / 1000:.1f} seconds of speech)"
+
+
+_RULE_JSON: dict[str, tuple[tuple[type, ...], str]] = {
+    "match": ((str,), "a string"),
+    "reply": ((str, type(None)), "a string"),
+    "tool": ((str, type(None)), "a string"),
+    "arguments": ((dict, str, type(None)), "an object or a string"),
+    "after_tool": ((bool,), "true or false"),
+}
+"""The keys a rule in a script file may have (the fields of :class:`Rule`) and the JSON
+types each accepts: a wrong type would otherwise fail only when the rule is tried."""
+
+
+def _json_kind(value: object) -> str:
+    """What a decoded JSON value is, in JSON's words (for error messages)."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    kinds = {dict: "an object", list: "an array", str: "a string", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _json_array(data: dict[str, Any], key: str, path: str | Path) -> list[Any]:
+    """``data[key]`` when it is an array (``[]`` when absent)."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise ValueError(f"{path}: {key!r} must be an array, not {_json_kind(value)}")
+    return value
+
+
+def _rule_from_json(data: object, where: str) -> Rule:
+    """The :class:`Rule` a script file's rule describes; ``where`` starts every error."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where} must be an object, not {_json_kind(data)}")
+    for key, value in data.items():
+        if key not in _RULE_JSON:
+            raise ValueError(f"{where} has an unknown key {key!r}"
+                             f" (a rule has: {', '.join(_RULE_JSON)})")
+        types, expected = _RULE_JSON[key]
+        if not isinstance(value, types):
+            raise ValueError(f"{where}.{key} must be {expected}, not {_json_kind(value)}")
+    if data.get("reply") is not None and data.get("tool") is not None:
+        raise ValueError(f"{where} has both reply and tool: a rule gives one")
+    if data.get("arguments") is not None and data.get("tool") is None:
+        raise ValueError(f"{where} has arguments but no tool")
+    try:
+        re.compile(data.get("match", ""), re.IGNORECASE)  # as Rule.applies searches
+    except re.error as error:
+        raise ValueError(f"{where}.match is not a regular expression: {error}") from error
+    return Rule(**data)
 
 
 _GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening))\b", re.IGNORECASE)
