@@ -22,6 +22,7 @@ The public surface, bottom to top:
 '{"type":"response.create","event_id":"evt_1","response":{"modalities":["text"]}}'
 """
 
+from .audio import Audio, load_audio
 from .builders import (
     append_audio,
     assistant_text,
@@ -117,6 +118,9 @@ __all__ = [
     "system_text",
     "user_audio",
     "function_output",
+    # audio
+    "Audio",
+    "load_audio",
     # parsing
     "parse_server_event",
     "parse_client_event",

@@ -27,8 +27,8 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from .audio.pcm import AudioLike, as_pcm16, to_base64
 from .errors import EventValidationError
-from .pcm import AudioLike, as_pcm16, to_base64
 from .wire.base import ClientEvent, WireModel
 from .wire.client_events import (
     ConversationItemCreate,

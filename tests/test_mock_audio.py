@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from realtime_nb.g711 import (
+from realtime_nb.audio.g711 import (
     G711_RATE,
     alaw_to_pcm16,
     pcm16_to_alaw,

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import realtime_nb as rt
-from realtime_nb.g711 import pcm16_to_ulaw
+from realtime_nb.audio.g711 import pcm16_to_ulaw
 from realtime_nb.mock import MockSession, Rule, Script
 from realtime_nb.mock.responder import arguments_from_schema
 from realtime_nb.mock.responses import AUDIO_CHUNK_MS

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..g711 import G711_RATE
-from ..pcm import PCM_BYTES_PER_MS, PCM_RATE
+from ..audio.g711 import G711_RATE
+from ..audio.pcm import PCM_BYTES_PER_MS, PCM_RATE
 from ..wire import AudioFormat, AudioPCMA, AudioPCMU
 
 __all__ = ["FormatKey", "format_key", "sample_rate", "bytes_per_ms"]

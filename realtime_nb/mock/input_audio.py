@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..g711 import alaw_to_pcm16, ulaw_to_pcm16
+from ..audio.g711 import alaw_to_pcm16, ulaw_to_pcm16
 from ..wire import AudioFormat, AudioPCMA, AudioPCMU
 from .formats import bytes_per_ms
 

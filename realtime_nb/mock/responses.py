@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from ..g711 import pcm16_to_alaw, pcm16_to_ulaw
+from ..audio.g711 import pcm16_to_alaw, pcm16_to_ulaw
 from ..wire import (
     UNSET,
     AudioFormat,

@@ -33,7 +33,7 @@ import zlib
 import numpy as np
 import numpy.typing as npt
 
-from ..pcm import PCM_RATE
+from ..audio.pcm import PCM_RATE
 
 __all__ = [
     "SPEECH_RATE",

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import EventValidationError
+from ..errors import EventValidationError
 
 __all__ = [
     "PCM_RATE",
