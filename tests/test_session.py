@@ -778,3 +778,49 @@ def test_fragmented_messages_are_joined_before_they_are_read() -> None:
             await session.close()
 
     run(scenario())
+
+
+# -- observers ----------------------------------------------------------------------------------
+
+
+def test_observers_see_what_is_sent_and_received_and_may_refuse_a_send(
+        caplog: pytest.LogCaptureFixture) -> None:
+    class Recorder(rt.state.Observer):
+        def __init__(self) -> None:
+            self.log: list[str] = []
+
+        def before_send(self, event: rt.ClientEvent, *, check: bool = True) -> None:
+            if check and event.type == "input_audio_buffer.commit":
+                raise rt.EventValidationError("not now", param="type")
+            self.log.append(f"check {event.type} {check}")
+
+        def sent(self, event: rt.ClientEvent) -> None:
+            self.log.append(f"sent {event.type}")
+
+        def received(self, event: Any) -> None:
+            self.log.append(f"received {event.type}")
+
+    class Broken(rt.state.Observer):
+        def received(self, event: Any) -> None:
+            raise KeyError("a bug")
+
+    async def scenario() -> Recorder:
+        async with MockServer(seed=3) as mock, rt.connect(mock.url) as session:
+            recorder = session.observe(Recorder())
+            session.observe(Broken())
+            await session.send(rt.clear_audio(), wait=True)
+            with pytest.raises(rt.EventValidationError, match="not now"):
+                await session.send(rt.commit_audio())
+            assert session.protocol.sent == 1  # refused: nothing went out
+            await session.send(rt.commit_audio(), check=False)
+            await session.wait_for("error")  # the mock refuses an empty commit
+            return recorder  # type: ignore[return-value]
+
+    recorder = run(scenario())
+    assert recorder.log == [
+        "check input_audio_buffer.clear True", "sent input_audio_buffer.clear",
+        "received input_audio_buffer.cleared",
+        "check input_audio_buffer.commit False", "sent input_audio_buffer.commit",
+        "received error"]
+    # The broken observer was logged each time and stopped nothing.
+    assert sum("Broken.received failed" in r.getMessage() for r in caplog.records) == 2

@@ -50,6 +50,7 @@ from ..errors import (
 from ..handlers import Handler, HandlerError, HandlerFunction, Handlers, type_matcher
 from ..redaction import RedactingLogger, redact
 from ..reply import Reply, ReplyCollector
+from ..state.observer import Observer
 from ..tape import Tape
 from ..wire.base import ClientEvent, ServerEvent
 from .link import Link, Message
@@ -329,6 +330,7 @@ class RealtimeSession:
         self._inflight = 0
         self._handler_tasks: set[asyncio.Future[Any]] = set()
         self._handling = 0  # sync handlers running now (session.sync.* must not wait there)
+        self.observers: list[Observer] = []
         self._closed: ConnectionClosed | None = None
         self._closing = False
         self.handler_errors: deque[HandlerError] = deque(maxlen=1000)
@@ -473,6 +475,8 @@ class RealtimeSession:
         event = incoming.event
         self._received += 1
         self._history.append(event)
+        for observer in self.observers:
+            self._feed(observer.received, event)
         waiter = self._inbox_waiter
         if waiter is not None and not waiter.done():
             self._inbox_waiter = None
@@ -499,6 +503,21 @@ class RealtimeSession:
         handlers = self._handlers.matching(event.type)
         if handlers:
             self._call_handlers(handlers, event)
+
+    @staticmethod
+    def _feed(method: Callable[[Any], None], event: Any) -> None:
+        # State must never stop the stream; a bug in it is logged where it happened.
+        try:
+            method(event)
+        except Exception:
+            logger.exception("%s failed on %s", getattr(method, "__qualname__", method),
+                             getattr(event, "type", "?"))
+
+    def observe(self, observer: Observer) -> Observer:
+        """Keep ``observer`` current with this session's events (see
+        :mod:`realtime_nb.state.observer`); returns it."""
+        self.observers.append(observer)
+        return observer
 
     def _call_handlers(self, handlers: tuple[Handler, ...], event: Any) -> None:
         for handler in handlers:
@@ -692,7 +711,7 @@ class RealtimeSession:
     # -- sending -----------------------------------------------------------------------------
 
     async def send(self, event: ClientEvent | Mapping[str, Any], *, wait: bool = False,
-                   timeout: float | None = 30.0) -> SendHandle:
+                   timeout: float | None = 30.0, check: bool = True) -> SendHandle:
         """Send a client event (from a builder, or a dict in the session's dialect).
 
         The event is checked, given an ``event_id`` if it has none, encoded for
@@ -703,6 +722,10 @@ class RealtimeSession:
         ``handle.wait_for("response.done")`` (which sees what arrived meanwhile),
         or use :meth:`respond`, which returns the whole :class:`Reply`.
 
+        ``check=False`` sends an event the session's state would refuse (a
+        ``response.create`` while a response is active), to see what the server
+        says; the event itself is still validated.
+
         Raises:
             EventValidationError: the event is invalid; nothing was sent.
             SendQueueFull: ``max_queue`` events are already waiting.
@@ -710,7 +733,7 @@ class RealtimeSession:
             ServerError: with ``wait=True``, the server refused the event.
             EventTimeout: with ``wait=True``, no reply within ``timeout``.
         """
-        handle = self._prepare(event)
+        handle = self._prepare(event, check)
         if wait and not handle.event.replies:
             raise ValueError(f"{handle.event.type} has no reply event to wait for; send it "
                              "without wait=True (errors are linked in session.errors).")
@@ -722,19 +745,23 @@ class RealtimeSession:
             await handle.wait(timeout)
         return handle
 
-    def send_nowait(self, event: ClientEvent | Mapping[str, Any]) -> SendHandle:
+    def send_nowait(self, event: ClientEvent | Mapping[str, Any], *,
+                    check: bool = True) -> SendHandle:
         """Queue an event and return at once (for widget callbacks and other sync code
         on the session's event loop). The event goes out in order with other sends.
 
         Raises:
             EventValidationError, SendQueueFull, ConnectionClosed: as :meth:`send`.
         """
-        handle = self._prepare(event)
+        handle = self._prepare(event, check)
         self._enqueue(handle)
         return handle
 
-    def _prepare(self, event: ClientEvent | Mapping[str, Any]) -> SendHandle:
+    def _prepare(self, event: ClientEvent | Mapping[str, Any], check: bool = True
+                 ) -> SendHandle:
         outgoing = self.protocol.prepare(event)
+        for observer in self.observers:
+            observer.before_send(outgoing.event, check=check)  # may refuse: nothing sent
         handle = SendHandle(self, outgoing)
         if self._closed is not None:
             self._give_up([handle])
@@ -749,6 +776,8 @@ class RealtimeSession:
             return  # a retry after a reconnect: linked already
         handles[handle.event_id] = handle
         handle.sent_after = self._received
+        for observer in self.observers:
+            self._feed(observer.sent, handle.event)
         if len(handles) > LINK_MEMORY:
             handles.popitem(last=False)
         self.protocol.record_sent(handle.outgoing)

@@ -126,9 +126,9 @@ class SyncSession:
         return run_on(self.session._loop, awaitable)
 
     def send(self, event: ClientEvent | Mapping[str, Any], *, wait: bool = False,
-             timeout: float | None = 30.0) -> SendHandle:
+             timeout: float | None = 30.0, check: bool = True) -> SendHandle:
         """See :meth:`RealtimeSession.send`."""
-        return self._run(self.session.send(event, wait=wait, timeout=timeout))
+        return self._run(self.session.send(event, wait=wait, timeout=timeout, check=check))
 
     def recv(self) -> Any:
         """See :meth:`RealtimeSession.recv`."""
