@@ -43,6 +43,7 @@ from .wire.client_events import (
     ResponseCreate,
     SessionUpdate,
 )
+from .wire.dialect import beta_only_note
 from .wire.items import (
     FunctionCallOutput,
     InputAudio,
@@ -104,7 +105,25 @@ def _build(cls: type[_E], event_id: str | None, **fields: Any) -> _E:
         return cls() if event_id is None else cls(event_id=event_id)
     if event_id is not None:
         data["event_id"] = event_id
-    return convert(data, cls, strict=True)
+    try:
+        return convert(data, cls, strict=True)
+    except EventValidationError as error:
+        raise _beta_only_first(error) from None
+
+
+def _beta_only_first(error: EventValidationError) -> EventValidationError:
+    """``error``, led by the real problem when it is about a beta-only field.
+
+    Builders take ``temperature`` and ``client_secret`` because a beta event
+    carries them, but GA has no such fields: whoever gets a bad value for one
+    most likely wrote it for GA, where no value would do.
+    """
+    note = beta_only_note(error.param)
+    if note is None:
+        return error
+    detail = error.message[:1].lower() + error.message[1:]
+    return EventValidationError(f"{note} Beta would refuse this value too: {detail}",
+                                param=error.param, allowed=error.allowed, code=error.code)
 
 
 def _require_str(value: Any, param: str) -> str:

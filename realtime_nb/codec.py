@@ -184,6 +184,12 @@ def parse_client_event(
 ) -> AnyClientEvent:
     """Parse and strictly validate one client event (what a Realtime server does).
 
+    Each dialect is held to its own shape: beta JSON with a GA spelling
+    (``session.output_modalities``) or a GA-only field or form (``session.type``,
+    an object ``tool_choice``), and GA JSON with a beta-only field
+    (``session.temperature``), are refused as the service refuses them, with a
+    pointer to the right spelling. Errors name the path as the JSON spelled it.
+
     Args:
         data: the JSON text of one frame, or an already-decoded dict.
         dialect: ``"ga"`` or ``"beta"`` (``transcription_session.update`` becomes a
@@ -215,5 +221,8 @@ def parse_client_event(
             param="type", allowed=sorted(known), code="invalid_value",
         )
     if dialect == "beta":
-        raw = _dialect.from_beta(raw)
-    return convert(raw, AnyClientEvent, strict=True, from_json=not isinstance(data, dict))
+        raw = _dialect.from_beta(raw, strict=True)
+    elif kind in _dialect.GA_CHECKED_TYPES:
+        _dialect.check_ga(raw, reading=True)
+    return convert(raw, AnyClientEvent, strict=True, from_json=not isinstance(data, dict),
+                   dialect=dialect)

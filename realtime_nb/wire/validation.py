@@ -9,6 +9,12 @@ keys the model does not know, as the real service does (``unknown_parameter``),
 and values outside a field's ``choices`` (a string field annotated with
 ``Meta(extra={"choices": ...})``, open when reading server events, closed when
 checking what a client sends).
+
+Data read from beta JSON is checked here after its translation to the GA shape
+(:func:`~realtime_nb.wire.dialect.from_beta`); ``convert(..., dialect="beta")``
+names every failing parameter the way the beta JSON spelled it
+(:func:`~realtime_nb.wire.dialect.user_path`), so an error always points at
+what the user sent.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import msgspec
 import msgspec.inspect as mi
 
 from ..errors import EventValidationError
-from .dialect import ga_spelling
+from .dialect import unknown_parameter, user_path
 
 __all__ = ["convert", "allowed_values", "type_info"]
 
@@ -150,7 +156,7 @@ def _short_repr(value: Any) -> str:
 
 
 def _translate(
-    error: msgspec.ValidationError, root: Any, prefix: str, data: Any
+    error: msgspec.ValidationError, root: Any, prefix: str, data: Any, dialect: str
 ) -> EventValidationError:
     match = _AT.match(str(error))
     assert match is not None  # the pattern matches any text
@@ -160,7 +166,9 @@ def _translate(
     if inner:  # a model's own check (__post_init__) names a field below the failing object
         rel = rel + "." + inner.group("sub") if rel else inner.group("sub")
         message = inner.group("rest")
-    path = _join(prefix, ("." + rel) if rel and not rel.startswith("[") else rel)
+    # Type information is looked up along the GA path; the user reads their own spelling.
+    path = user_path(_join(prefix, ("." + rel) if rel and not rel.startswith("[") else rel),
+                     dialect)
     missing = _MISSING.match(message)
     if missing:
         param = _join(path, "." + missing.group("field"))
@@ -219,13 +227,15 @@ def _fields_by_name(info: mi.StructType) -> dict[str, mi.Field]:
     return fields
 
 
-_Checker = Callable[[Any, str], None]
+_Checker = Callable[[Any, str, str], None]
+"""A strict check: ``(value, GA path, dialect the value was written in)``."""
+
 _CHECKERS: dict[int, _Checker] = {}
 
 
-def _check_strict(value: Any, info: mi.Type, path: str) -> None:
+def _check_strict(value: Any, info: mi.Type, path: str, dialect: str) -> None:
     """Refuse dict keys no field of the matching model declares, and strings off ``choices``."""
-    _checker(info)(value, path)
+    _checker(info)(value, path, dialect)
 
 
 def _checker(info: mi.Type) -> _Checker:
@@ -241,8 +251,9 @@ def _checker(info: mi.Type) -> _Checker:
     return check
 
 
-def _refuse_choice(value: str, choices: tuple[Any, ...], path: str) -> None:
+def _refuse_choice(value: str, choices: tuple[Any, ...], path: str, dialect: str) -> None:
     if choices and value not in choices:
+        path = user_path(path, dialect)
         where = path or "event"
         raise EventValidationError(
             f"Invalid value {value!r} for '{where}'; expected one of "
@@ -260,9 +271,9 @@ def _build_checker(info: mi.Type) -> _Checker:
         single = structs[0] if len(structs) == 1 else None
         lists = [m for m in inner.types if isinstance(m, (mi.ListType, mi.VarTupleType))]
 
-        def check_union(value: Any, path: str) -> None:
+        def check_union(value: Any, path: str, dialect: str) -> None:
             if isinstance(value, str):
-                _refuse_choice(value, choices, path)
+                _refuse_choice(value, choices, path, dialect)
             elif isinstance(value, dict):
                 chosen = single
                 if chosen is None:
@@ -272,18 +283,18 @@ def _build_checker(info: mi.Type) -> _Checker:
                             chosen = struct
                             break
                 if chosen is not None:
-                    _checker(chosen)(value, path)
+                    _checker(chosen)(value, path, dialect)
             elif isinstance(value, list) and lists:
-                _checker(lists[0])(value, path)
+                _checker(lists[0])(value, path, dialect)
 
         return check_union
     if isinstance(inner, mi.StructType):
         fields = _fields_by_name(inner)
         tag_field = inner.tag_field
 
-        def check_struct(value: Any, path: str) -> None:
+        def check_struct(value: Any, path: str, dialect: str) -> None:
             if isinstance(value, str):
-                _refuse_choice(value, choices, path)
+                _refuse_choice(value, choices, path, dialect)
                 return
             if not isinstance(value, dict):
                 return
@@ -292,38 +303,33 @@ def _build_checker(info: mi.Type) -> _Checker:
                 if field is None:
                     if key == tag_field:
                         continue
-                    param = _join(path, "." + str(key))
-                    ga = ga_spelling(param)
-                    hint = f" '{param}' is the beta spelling; GA uses '{ga}'." if ga else ""
-                    raise EventValidationError(
-                        f"Unknown parameter: '{param}'.{hint}", param=param,
-                        code="unknown_parameter", allowed=tuple(fields),
-                    )
-                _checker(field.type)(item, _join(path, "." + key))
+                    param = user_path(_join(path, "." + str(key)), dialect)
+                    raise unknown_parameter(param, dialect, allowed=tuple(fields))
+                _checker(field.type)(item, _join(path, "." + key), dialect)
 
         return check_struct
     if isinstance(inner, (mi.ListType, mi.VarTupleType)):
         item_type = inner.item_type
 
-        def check_list(value: Any, path: str) -> None:
+        def check_list(value: Any, path: str, dialect: str) -> None:
             if isinstance(value, str):
-                _refuse_choice(value, choices, path)
+                _refuse_choice(value, choices, path, dialect)
             elif isinstance(value, list):
                 check = _checker(item_type)
                 for index, item in enumerate(value):
-                    check(item, f"{path}[{index}]")
+                    check(item, f"{path}[{index}]", dialect)
 
         return check_list
 
-    def check_leaf(value: Any, path: str) -> None:
+    def check_leaf(value: Any, path: str, dialect: str) -> None:
         if isinstance(value, str):
-            _refuse_choice(value, choices, path)
+            _refuse_choice(value, choices, path, dialect)
 
     return check_leaf
 
 
 def convert(data: Any, tp: type[T] | Any, *, root: str = "", strict: bool = False,
-            from_json: bool = False) -> T:
+            from_json: bool = False, dialect: str = "ga") -> T:
     """Validate plain JSON values ``data`` into the model ``tp``.
 
     Args:
@@ -335,19 +341,22 @@ def convert(data: Any, tp: type[T] | Any, *, root: str = "", strict: bool = Fals
             outside a field's ``choices``.
         from_json: ``data`` was just decoded from JSON text (so it holds only JSON
             values and string keys), which allows a faster check with the same result.
+        dialect: the dialect ``data`` was written in before its translation to
+            the GA shape (``"beta"``: read with ``from_beta``); errors name each
+            parameter as that dialect spells it.
 
     Raises:
         EventValidationError: naming the field, and the allowed values when the
             field takes a closed set.
     """
     if strict:
-        _check_strict(data, type_info(cast(Hashable, tp)), root)
+        _check_strict(data, type_info(cast(Hashable, tp)), root, dialect)
     try:
         if from_json:
             return cast(T, _decoder(cast(Hashable, tp)).decode(_encoder.encode(data)))
         return cast(T, msgspec.convert(data, tp))
     except msgspec.ValidationError as error:
-        raise _translate(error, tp, root, data) from None
+        raise _translate(error, tp, root, data, dialect) from None
 
 
 _encoder = msgspec.json.Encoder()
