@@ -6,7 +6,7 @@ neither shares an event loop with the other. For each session count N of ``--ses
 (default 10, 50, 100):
 
 1. **Connect (not timed).** N WebSocket clients (raw ``websockets``, no compression, no
-   pings) connect and each receives ``session.created`` and ``conversation.created``.
+   pings) connect and each receives ``session.created`` (a GA session's only opening event).
 2. **Measured phase.** Once every session is connected (a barrier), all start at once and
    each runs ``--rounds`` rounds of: a user text item (``conversation.item.create``), a
    text response (``response.create`` with ``output_modalities: ["text"]``) waited for
@@ -39,7 +39,7 @@ exit status is 0 either way (1 only if the run itself fails).
 **Baseline: the raw-websockets limit.** The SDK has no server, so the baseline is a bare
 ``websockets`` server doing no protocol work (``benchmarks/_replay_server.py``, its own
 process too) that answers with the mock's own frames. After the warm-up, one unmeasured
-session records, from the mock, the two opening events, the answer to
+session records, from the mock, the opening event, the answer to
 ``conversation.item.create`` and the whole answer to the text and to the audio
 ``response.create`` (through the trailing ``rate_limits.updated``). The replay server
 looks only at the start of each client frame (its ``type``, and for ``response.create``
@@ -272,11 +272,11 @@ class Tally:
 
 async def open_session(url: str, gate: asyncio.Semaphore,
                        keep: list[str] | None = None) -> ClientConnection:
-    """Connect, and receive the two opening events (appended to ``keep`` as text if given)."""
+    """Connect, and receive the opening event (appended to ``keep`` as text if given)."""
     async with gate:
         ws = await connect(url, compression=None, max_size=None, ping_interval=None,
                            open_timeout=STARTUP_TIMEOUT_S)
-        for expected in (b"session.created", b"conversation.created"):
+        for expected in (b"session.created",):
             frame = await ws.recv(decode=False)
             kind = event_type(frame)
             if kind != expected:

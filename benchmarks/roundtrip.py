@@ -32,8 +32,8 @@ is the client's. Both server processes set up their garbage collector as the moc
 CLI does.
 
 Per server, each client opens one connection and runs ``--warmup`` (200) exchanges,
-unmeasured (the first one also drains the opening events: ``session.created``, and
-``conversation.created`` from the mock). Then ``--repeats`` (7) rounds each run the
+unmeasured (the first one also drains the opening event, ``session.created``). Then
+``--repeats`` (7) rounds each run the
 clients one after the other, raw, ours, SDK, raw, ours, SDK ..., so that a drift in
 the machine's speed hits all of them alike. The client's garbage collector keeps
 CPython's default thresholds (an application's setting); ``gc.collect()`` runs before

@@ -20,7 +20,11 @@ them. It does no I/O, so every rule below is tested without a network.
   cannot leak it.
 * **The embedded mock**: ``url="mock"``, or no URL and no key at all.
 
-The beta dialect adds ``OpenAI-Beta: realtime=v1`` in every case.
+The beta dialect adds ``OpenAI-Beta: realtime=v1``. OpenAI and Azure no longer
+serve it (OpenAI refuses the handshake; Azure deprecated its preview API on
+2026-04-30), so ``dialect="beta"`` to either fails here, before any I/O, saying
+how to move (:data:`BETA_MIGRATION`). Any other URL is still tried: a private
+server, or the mock with ``legacy_beta``, may serve beta.
 
 >>> target = resolve_target("ws://127.0.0.1:9000/v1/realtime", api_key="sk-test")
 >>> target.url
@@ -41,7 +45,8 @@ from .errors import ConnectError, EventValidationError
 from .redaction import Secret, redact
 from .wire.base import Dialect, check_dialect
 
-__all__ = ["Target", "TargetKind", "resolve_target", "OPENAI_URL", "DEFAULT_MODEL"]
+__all__ = ["Target", "TargetKind", "resolve_target", "OPENAI_URL", "DEFAULT_MODEL",
+           "BETA_MIGRATION"]
 
 OPENAI_URL = "wss://api.openai.com/v1/realtime"
 """The OpenAI Realtime endpoint (the model goes in the query)."""
@@ -51,6 +56,20 @@ DEFAULT_MODEL = "gpt-realtime"
 
 TargetKind = Literal["openai", "azure", "url", "mock"]
 """What a :class:`Target` points at."""
+
+BETA_MIGRATION = (
+    'Use dialect="ga" (the default): the Python-side names are GA names already, so only '
+    'the dialect argument changes. The beta dialect remains for reading old logs '
+    '(parse_server_event(..., dialect="beta")), writing beta JSON (to_json("beta")) and '
+    'the legacy mock (connect("mock", dialect="beta"), MockServer(legacy_beta=True)).')
+"""How to move off the retired beta interface; every error about it ends with this."""
+
+_BETA_RETIRED = {
+    "openai": "OpenAI retired the Realtime beta interface (OpenAI-Beta: realtime=v1) and has "
+              "refused it since 2026 (observed refused in the 2026-09-18 capture: error "
+              "beta_api_shape_disabled, then close 4000)",
+    "azure": "Azure OpenAI deprecated its preview (beta-shaped) Realtime API on 2026-04-30",
+}
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _AZURE_HOST_SUFFIXES = (
@@ -189,14 +208,15 @@ def resolve_target(
         url: a ``ws(s)://`` or ``http(s)://`` URL, ``"mock"``, or ``None``.
         model: the model (OpenAI) or, without ``azure_deployment``, the deployment.
         api_key: the key; never shown anywhere (it becomes a :class:`Secret`).
-        dialect: ``"ga"`` or ``"beta"``.
+        dialect: ``"ga"`` or ``"beta"`` (not to OpenAI or Azure, which retired it).
         azure_endpoint, azure_deployment, api_version, azure_ad_token: Azure OpenAI.
         headers: extra handshake headers (they override the computed ones).
         environ: where to read ``OPENAI_API_KEY`` and the ``AZURE_OPENAI_*``
             variables (default: ``os.environ``).
 
     Raises:
-        ConnectError: the URL is not a WebSocket URL, or Azure has no credential.
+        ConnectError: the URL is not a WebSocket URL, Azure has no credential, or
+            ``dialect="beta"`` names OpenAI or Azure.
         EventValidationError: ``dialect`` is neither ``"ga"`` nor ``"beta"``.
     """
     check_dialect(dialect)
@@ -246,6 +266,10 @@ def resolve_target(
         elif kind == "openai":
             raise ConnectError("OpenAI needs an API key: pass api_key=... or set OPENAI_API_KEY.")
 
+    if dialect == "beta" and kind in _BETA_RETIRED:
+        shown = urlunsplit(urlsplit(target_url)._replace(query=""))  # a query may hold a key
+        raise ConnectError(f'dialect="beta" cannot connect to {shown}: {_BETA_RETIRED[kind]}. '
+                           f"{BETA_MIGRATION}")
     if (kind in ("openai", "azure") and target_url.startswith("ws://")
             and urlsplit(target_url).hostname not in _LOOPBACK):
         raise ConnectError(f"Refusing to send a key to {kind} over unencrypted ws://; use "

@@ -59,6 +59,25 @@ def check_session_object(session: JSON) -> None:
     assert expires_at > 1_600_000_000, expires_at
 
 
+# Deltas the GA service pads with an ``obfuscation`` string that no SDK model declares
+# (protocol.md §5 (c) [llmgw], §3.1 "Extra fields seen on the wire"); beta never had it.
+PADDED_DELTAS = frozenset({
+    "response.output_text.delta",
+    "response.output_audio_transcript.delta",
+    "conversation.item.input_audio_transcription.delta",
+})
+
+
+def check_obfuscation(event: JSON, dialect: str) -> None:
+    """A GA text delta carries a padding string of letters and digits; a beta one none."""
+    if dialect == "ga" and event.get("type") in PADDED_DELTAS:
+        padding = event.get("obfuscation")
+        assert isinstance(padding, str) and (padding.isalnum() or padding == ""), event
+        assert len(padding) <= 16, event
+    else:
+        assert "obfuscation" not in event, event
+
+
 def check_event(event: JSON, dialect: str) -> None:
     """Validate one raw server event exactly against the SDK union of ``dialect``."""
     assert isinstance(event.get("event_id"), str) and event["event_id"].startswith("event_"), (
@@ -69,6 +88,9 @@ def check_event(event: JSON, dialect: str) -> None:
         data = copy.deepcopy(event)
         for key in SESSION_SERVER_KEYS[dialect]:
             del data["session"][key]
+    check_obfuscation(event, dialect)
+    if "obfuscation" in event:
+        data = {key: value for key, value in data.items() if key != "obfuscation"}
     SDK.validate(data, dialect)
 
 
@@ -79,6 +101,12 @@ def run(coro_fn: Callable[[], Awaitable[None]]) -> None:
         await asyncio.wait_for(coro_fn(), TEST_TIMEOUT_S)
 
     asyncio.run(guarded())
+
+
+def mock_server(dialect: str, **options: Any) -> MockServer:
+    """A mock that serves ``dialect``: beta only with ``legacy_beta``, since by default the
+    mock refuses a beta handshake as the service does (``beta_api_shape_disabled``)."""
+    return MockServer(legacy_beta=dialect == "beta", **options)
 
 
 def port_of(server: MockServer) -> int:
@@ -137,10 +165,15 @@ class Wire:
         return await self.until(
             lambda e: e["type"] == "error" and e["error"].get("event_id") == event_id)
 
-    async def opening(self) -> tuple[JSON, JSON]:
+    async def opening(self) -> tuple[JSON, JSON | None]:
+        """``session.created``, and beta's ``conversation.created`` (a GA session opens
+        with ``session.created`` alone, protocol.md §5 (a))."""
         first = await self.recv()
+        assert first["type"] == "session.created", first
+        if self.dialect == "ga":
+            return first, None
         second = await self.recv()
-        assert [first["type"], second["type"]] == ["session.created", "conversation.created"]
+        assert second["type"] == "conversation.created", second
         return first, second
 
     async def response(self) -> list[JSON]:
@@ -269,8 +302,8 @@ TEXT_RESPONSE: dict[str, list[str]] = {  # §5 (c)
         "response.output_text.delta",
         "response.output_text.done",
         "response.content_part.done",
+        "conversation.item.done",  # before output_item.done, as live [llmgw]
         "response.output_item.done",
-        "conversation.item.done",
         "response.done",
         "rate_limits.updated",
     ],
@@ -296,8 +329,8 @@ AUDIO_RESPONSE: dict[str, list[str]] = {  # §5 (d)
         "response.content_part.added",
         AUDIO_BLOCK,
         "response.content_part.done",
-        "response.output_item.done",
         "conversation.item.done",
+        "response.output_item.done",
         "response.done",
         "rate_limits.updated",
     ],
@@ -321,8 +354,8 @@ FUNCTION_CALL_RESPONSE: dict[str, list[str]] = {  # §5 (f)
         "conversation.item.added",
         "response.function_call_arguments.delta",
         "response.function_call_arguments.done",
-        "response.output_item.done",
         "conversation.item.done",
+        "response.output_item.done",
         "response.done",
         "rate_limits.updated",
     ],

@@ -67,7 +67,8 @@ def test_openai_model_changes_query() -> None:
 
 
 def test_beta_adds_openai_beta_header() -> None:
-    target = resolve_target(api_key="sk-test", dialect="beta", environ={})
+    target = resolve_target("wss://realtime.example.com/v1/realtime", api_key="sk-test",
+                            dialect="beta", environ={})
     assert target.headers["OpenAI-Beta"] == "realtime=v1"
     assert target.shown_headers["OpenAI-Beta"] == "realtime=v1"
     assert target.headers["Authorization"] == "Bearer sk-test"
@@ -79,12 +80,57 @@ def test_ga_has_no_openai_beta_header() -> None:
     assert not _has_header(target, "OpenAI-Beta")
 
 
-def test_beta_header_is_sent_to_any_url_and_azure() -> None:
+def test_beta_header_is_sent_to_any_url_and_the_mock() -> None:
+    # A private server may still speak beta, and the embedded mock serves it (legacy).
     url = resolve_target("ws://127.0.0.1:9000/v1/realtime", dialect="beta", environ={})
-    azure = resolve_target(azure_endpoint=AZURE, azure_deployment="dep", api_key="az-key-1",
-                           dialect="beta", environ={})
+    mock = resolve_target("mock", dialect="beta", environ={"OPENAI_API_KEY": "sk-env-1"})
     assert url.headers == {"OpenAI-Beta": "realtime=v1"}
-    assert azure.headers["OpenAI-Beta"] == "realtime=v1"
+    assert (mock.kind, mock.headers) == ("mock", {"OpenAI-Beta": "realtime=v1"})
+
+
+BETA_RETIRED_TARGETS = {
+    "openai, key argument": ({"api_key": "sk-beta-canary-1"}, "OpenAI retired"),
+    "openai, environment key": ({"environ": {"OPENAI_API_KEY": "sk-beta-canary-1"}},
+                                "OpenAI retired"),
+    "openai, explicit url": ({"url": "wss://api.openai.com/v1/realtime",
+                              "api_key": "sk-beta-canary-1"}, "OpenAI retired"),
+    "azure ga": ({"azure_endpoint": AZURE, "azure_deployment": "dep",
+                  "api_key": "sk-beta-canary-1"}, "2026-04-30"),
+    "azure preview": ({"azure_endpoint": AZURE, "azure_deployment": "dep",
+                       "api_version": "2025-04-01-preview", "azure_ad_token": "sk-beta-canary-1"},
+                      "2026-04-30"),
+    "azure host url": ({"url": "wss://res.openai.azure.com/openai/realtime?api-version=x&"
+                               "deployment=d&api-key=sk-beta-canary-1"}, "2026-04-30"),
+}
+
+
+@pytest.mark.parametrize("options, why", BETA_RETIRED_TARGETS.values(),
+                         ids=BETA_RETIRED_TARGETS.keys())
+def test_beta_to_openai_or_azure_fails_at_the_call_saying_how_to_move(
+        options: dict[str, object], why: str) -> None:
+    options = dict(options)
+    environ = options.pop("environ", {})
+    with pytest.raises(ConnectError) as info:
+        resolve_target(dialect="beta", environ=environ, **options)  # type: ignore[arg-type]
+    message = str(info.value)
+    assert message.startswith('dialect="beta" cannot connect to wss://')
+    assert why in message
+    assert 'Use dialect="ga" (the default)' in message
+    assert "only the dialect argument changes" in message
+    for still in ('parse_server_event(..., dialect="beta")', 'to_json("beta")',
+                  "MockServer(legacy_beta=True)"):
+        assert still in message
+    assert "sk-beta-canary-1" not in message
+    # The same targets in GA are fine.
+    assert resolve_target(environ=environ, **options).dialect == "ga"  # type: ignore[arg-type]
+
+
+def test_beta_to_openai_says_it_is_refused_since_the_2026_capture() -> None:
+    with pytest.raises(ConnectError, match=r"refused it since 2026 \(observed refused in the"
+                                           r" 2026-09-18 capture: error beta_api_shape_disabled"):
+        resolve_target(api_key="sk-test", dialect="beta", environ={})
+    with pytest.raises(ConnectError, match=r"deprecated its preview .* on 2026-04-30"):
+        resolve_target(azure_endpoint=AZURE, api_key="k", dialect="beta", environ={})
 
 
 # -- the embedded mock ----------------------------------------------------------------------

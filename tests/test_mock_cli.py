@@ -30,7 +30,8 @@ from realtime_nb.mock import Rule, Script
 from realtime_nb.mock.__main__ import build_parser, main
 
 REPO = Path(__file__).resolve().parent.parent
-URL = re.compile(r"ws://127\.0\.0\.1:(\d+)/v1/realtime")
+URL = re.compile(r"ws://127\.0\.0\.1:(\d+)/v1/realtime\?model=gpt-realtime")
+"""The first line: the URL names a model, since a URL without one is refused (missing_model)."""
 CANARY = "sk-canary-XYZ"
 STARTUP = 30.0
 """Longest wait for the first line (a cold interpreter importing numpy and the SDK)."""
@@ -374,41 +375,64 @@ def test_ctrl_c_with_a_connection_open() -> None:
 
 def test_one_log_line_per_connection() -> None:
     with MockCli() as cli:
+        firsts: list[str] = []
+
         async def scenario() -> None:
             for _ in range(3):
                 async with connect(cli.url) as ws:
-                    await recv_json(ws)
+                    firsts.append((await recv_json(ws))["type"])
             async with connect(cli.url, additional_headers={"OpenAI-Beta": "realtime=v1"}) as ws:
-                await recv_json(ws)
-            async with connect(cli.url.replace("/v1/realtime", "/v1/realtime?model=gpt-x")) as ws:
-                await recv_json(ws)
+                firsts.append((await recv_json(ws))["error"]["code"])
+            async with connect(cli.url.split("?")[0] + "?model=gpt-x") as ws:
+                firsts.append((await recv_json(ws))["error"]["code"])
+            async with connect(cli.url.split("?")[0]) as ws:
+                firsts.append((await recv_json(ws))["error"]["code"])
 
         run(scenario())
-        lines = [cli.next_line() for _ in range(5)]
-        assert [line.split(" from ")[0] for line in lines] == [
+        assert firsts == ["session.created"] * 3 + [
+            "beta_api_shape_disabled", "invalid_model", "missing_model"]
+        lines = [cli.next_line() for _ in range(6)]
+        assert [re.sub(r" from 127\.0\.0\.1:\d+", "", line) for line in lines] == [
             "connection 1: ga model=gpt-realtime", "connection 2: ga model=gpt-realtime",
-            "connection 3: ga model=gpt-realtime", "connection 4: beta model=gpt-realtime",
-            "connection 5: ga model=gpt-x"]
+            "connection 3: ga model=gpt-realtime",
+            "connection 4: beta model=gpt-realtime, refused:"
+            " invalid_request_error.beta_api_shape_disabled",
+            "connection 5: ga model=gpt-x, refused: invalid_request_error.invalid_model",
+            "connection 6: ga model=(none), refused: invalid_request_error.missing_model"]
+        assert cli.interrupt() == 0
+
+
+def test_legacy_beta_serves_the_beta_dialect() -> None:
+    with MockCli("--legacy-beta") as cli:
+        async def scenario() -> dict[str, Any]:
+            async with connect(cli.url, additional_headers={"OpenAI-Beta": "realtime=v1"}) as ws:
+                return await recv_json(ws)
+
+        created = run(scenario())
+        assert created["type"] == "session.created"
+        assert "type" not in created["session"] and "modalities" in created["session"]  # beta
+        assert cli.next_line().startswith("connection 1: beta model=gpt-realtime from ")
         assert cli.interrupt() == 0
 
 
 def test_require_key() -> None:
     key = "sk-the-right-key"
     with MockCli("--require-key", key) as cli:
-        async def wrong(headers: dict[str, str]) -> None:
+        async def wrong(headers: dict[str, str], code: str | None) -> None:
             async with connect(cli.url, additional_headers=headers) as ws:
                 error = await recv_json(ws)
                 assert error["type"] == "error"
                 assert error["error"]["type"] == "invalid_request_error"
-                assert error["error"]["code"] == "invalid_api_key"
+                assert error["error"]["code"] == code
                 assert CANARY not in error["error"]["message"]
+                assert key not in error["error"]["message"]
                 with pytest.raises(ConnectionClosed) as closed:
                     await recv_json(ws)
                 assert closed.value.rcvd is not None and closed.value.rcvd.code == 3000
 
-        run(wrong({"Authorization": f"Bearer {CANARY}"}))
-        run(wrong({}))
-        run(wrong({"Authorization": f"Bearer {key}x"}))
+        run(wrong({"Authorization": f"Bearer {CANARY}"}, "invalid_api_key"))
+        run(wrong({}, None))  # no credential: the service sends no code
+        run(wrong({"Authorization": f"Bearer {key}x"}, "invalid_api_key"))
         check_key_gate(cli, key)
 
 

@@ -72,14 +72,14 @@ async def until_closed(ws: ClientConnection,
                        send_after_opening: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]],
                                                                           ConnectionClosed]:
     """Every event until the connection ends; ``send_after_opening`` goes out after the
-    opening two events (if the connection lives that long)."""
+    opening event, ``session.created`` (if the connection lives that long)."""
     events: list[dict[str, Any]] = []
     while True:
         try:
             events.append(await recv(ws))
         except ConnectionClosed as closed:
             return events, closed
-        if len(events) == 2:
+        if len(events) == 1:
             for frame in send_after_opening:
                 with contextlib.suppress(ConnectionClosed):
                     await ws.send(frame)
@@ -113,10 +113,10 @@ async def text_exchange_any(ws: ClientConnection) -> list[dict[str, Any]]:
 
 # The order of a fresh GA connection that sends ITEM then TEXT_RESPONSE (protocol.md §5 a, c).
 EXCHANGE_HEAD = [
-    "session.created", "conversation.created",
+    "session.created",
     "conversation.item.added", "conversation.item.done",
     "response.created", "response.output_item.added", "conversation.item.added",
-    "response.content_part.added", "response.output_text.delta",
+    "response.content_part.added", "response.output_text.delta", "response.output_text.delta",
 ]
 
 
@@ -168,8 +168,7 @@ def test_drop_mid_response_leaves_sessions_without_responses_alone() -> None:
     async def scenario() -> None:
         async with MockServer(seed=1, faults=Faults(drop_mid_response=True)) as server, \
                 client(server.url) as ws:
-            assert [(await recv(ws))["type"] for _ in range(2)] == [
-                "session.created", "conversation.created"]
+            assert (await recv(ws))["type"] == "session.created"
             await ws.send(ITEM)
             assert [(await recv(ws))["type"] for _ in range(2)] == [
                 "conversation.item.added", "conversation.item.done"]
@@ -192,7 +191,7 @@ async def _recorded_exchange(faults: Faults) -> tuple[list[dict[str, Any]], floa
     async with MockServer(seed=1, faults=faults) as server:
         start = time.monotonic()
         async with client(server.url) as ws:
-            opening = [await recv(ws) for _ in range(2)]
+            opening = [await recv(ws)]
             events = opening + await text_exchange(ws)
             events.append(await recv(ws))  # rate_limits.updated follows response.done
             return [_comparable(e) for e in events], time.monotonic() - start
@@ -221,7 +220,7 @@ def test_error_after_n_events(n: int) -> None:
     async def scenario() -> None:
         async with MockServer(seed=1, faults=Faults(error_after=n)) as server, \
                 client(server.url) as ws:
-            events = [await recv(ws) for _ in range(2)]
+            events = [await recv(ws)]
             await ws.send(ITEM)
             await ws.send(TEXT_RESPONSE)
             events += await until(ws, "response.done")
@@ -251,7 +250,7 @@ def test_token_budget_runs_out() -> None:
     async def scenario() -> None:
         async with MockServer(seed=1, faults=Faults(token_budget=10)) as server, \
                 client(server.url) as ws:
-            await until(ws, "conversation.created")
+            await until(ws, "session.created")
             await ws.send(json.dumps({"type": "session.update",
                                       "session": {"type": "realtime", "instructions": ""}}))
             await until(ws, "session.updated")
@@ -283,7 +282,7 @@ def test_token_budget_is_per_connection() -> None:
         async with MockServer(seed=1, faults=Faults(token_budget=10)) as server:
             for _ in range(2):
                 async with client(server.url) as ws:
-                    await until(ws, "conversation.created")
+                    await until(ws, "session.created")
                     await ws.send(json.dumps({"type": "session.update", "session": {
                         "type": "realtime", "instructions": ""}}))
                     await until(ws, "session.updated")
@@ -312,10 +311,10 @@ def test_stall_after_n_events(n: int) -> None:
         await server.start()
         try:
             async with client(server.url) as ws:
-                events = [await recv(ws) for _ in range(min(n, 2))]
-                if n > 2:
+                events = [await recv(ws)]  # session.created
+                if n > 1:
                     await ws.send(ITEM)
-                    events += [await recv(ws) for _ in range(n - 2)]
+                    events += [await recv(ws) for _ in range(n - 1)]
                 assert [e["type"] for e in events] == EXCHANGE_HEAD[:n]
                 await assert_silent_but_open(ws)
                 await ws.send(TEXT_RESPONSE)  # asked again: still nothing
@@ -389,7 +388,6 @@ def test_cli_error_after_and_token_budget() -> None:
                 first, second = await recv(ws), await recv(ws)
                 assert (first["type"], second["type"]) == ("session.created", "error")
                 assert second["error"]["type"] == "server_error"
-                await until(ws, "conversation.created")
                 await ws.send(json.dumps({"type": "session.update", "session": {
                     "type": "realtime", "instructions": ""}}))
                 await until(ws, "session.updated")
@@ -434,7 +432,7 @@ def test_expire_after_ends_the_session_with_session_expired() -> None:
     session = created["session"]
     assert session["expires_at"] >= int(time.time())  # reported honestly: now + 1 s at most
     assert session["expires_at"] <= int(time.time()) + 2
-    assert [e["type"] for e in events] == ["conversation.created", "error"]
+    assert [e["type"] for e in events] == ["error"]  # GA opens with session.created alone
     error = events[-1]["error"]
     assert error["code"] == "session_expired" and error["event_id"] is None
     assert "maximum duration" in error["message"]

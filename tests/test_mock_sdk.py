@@ -41,6 +41,7 @@ from .mock_sdk_helpers import (
     connect,
     every,
     first,
+    mock_server,
     port_of,
     run,
     shape,
@@ -81,12 +82,14 @@ def assistant_item_id(events: list[JSON]) -> str:
 
 
 @dialects
-def test_connect_sends_session_then_conversation(dialect: str) -> None:
+def test_connect_sends_session_created_and_beta_a_conversation(dialect: str) -> None:
+    """GA opens with ``session.created`` alone, as the live service does; the legacy beta
+    dialect follows it with ``conversation.created`` (protocol.md §5 (a))."""
     # A model from each dialect's SDK list (beta's model field is a closed Literal).
     model = "gpt-realtime-mini" if dialect == "ga" else "gpt-4o-realtime-preview"
 
     async def scenario() -> None:
-        async with MockServer(seed=1) as server, connect(server, dialect, model) as wire:
+        async with mock_server(dialect, seed=1) as server, connect(server, dialect, model) as wire:
             created, conversation = await wire.opening()
             session = created["session"]
             assert session["model"] == model
@@ -94,13 +97,44 @@ def test_connect_sends_session_then_conversation(dialect: str) -> None:
             assert isinstance(session["expires_at"], int)
             if dialect == "ga":
                 assert session["type"] == "realtime"
-            else:
-                assert "type" not in session
+                assert conversation is None
+                assert await wire.barrier() == []  # and nothing else follows it
+                return
+            assert "type" not in session
+            assert conversation is not None
             assert conversation["conversation"]["id"].startswith("conv_")
             assert conversation["conversation"]["object"] == "realtime.conversation"
             assert server.sessions[0].conversation.id == conversation["conversation"]["id"]
 
     run(scenario)
+
+
+def test_the_sdk_beta_client_is_refused_unless_legacy_beta() -> None:
+    """``client.beta.realtime.connect`` gets what today's service sends a beta handshake
+    (protocol.md top note): one error, then close 4000; ``legacy_beta`` still serves it."""
+    lines: list[str] = []
+
+    async def scenario() -> None:
+        async with MockServer(seed=1, on_connect=lines.append) as server, connect(
+                server, "beta", "gpt-4o-realtime-preview") as wire:
+            error = check_error(await wire.recv(), event_id=None, code="beta_api_shape_disabled")
+            assert error["message"] == ("The Realtime Beta API is no longer supported. Please use"
+                                        " /v1/realtime for the GA API.")
+            assert error["param"] is None
+            with pytest.raises(ConnectionClosed) as closed:
+                await wire.recv()
+            assert closed.value.rcvd is not None
+            assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+                4000, "invalid_request_error.beta_api_shape_disabled")
+            assert server.sessions == []
+        async with MockServer(seed=1, legacy_beta=True) as server, connect(
+                server, "beta", "gpt-4o-realtime-preview") as wire:
+            created, _ = await wire.opening()
+            assert created["session"]["model"] == "gpt-4o-realtime-preview"
+            assert server.sessions[0].dialect == "beta"
+
+    run(scenario)
+    assert len(lines) == 1 and lines[0].startswith("connection 1: beta model=gpt-4o-realtime")
 
 
 # -- 2. session.update ----------------------------------------------------------------------------
@@ -109,7 +143,7 @@ def test_connect_sends_session_then_conversation(dialect: str) -> None:
 @dialects
 def test_session_update_merges_into_the_full_session(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=1) as server, connect(server, dialect) as wire:
+        async with mock_server(dialect, seed=1) as server, connect(server, dialect) as wire:
             created, _ = await wire.opening()
             expected = json.loads(json.dumps(created["session"]))
             if dialect == "ga":
@@ -162,7 +196,7 @@ def test_session_update_without_type_is_refused_whole() -> None:
 @dialects
 def test_text_reply(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=1) as server, connect(server, dialect) as wire:
+        async with mock_server(dialect, seed=1) as server, connect(server, dialect) as wire:
             await wire.opening()
             user = (await wire.add_user_text("Hello there"))[0]["item"]
             await wire.conn.response.create(response=text_only(dialect))
@@ -204,7 +238,7 @@ def test_text_reply(dialect: str) -> None:
 @dialects
 def test_audio_reply(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=1) as server, connect(server, dialect) as wire:
+        async with mock_server(dialect, seed=1) as server, connect(server, dialect) as wire:
             await wire.opening()
             await wire.add_user_text("Hello there")
             await wire.conn.response.create(response=with_audio(dialect))
@@ -284,7 +318,8 @@ def turn_audio() -> bytes:
 @dialects
 def test_server_vad_turn_starts_a_response(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=1, script=SHORT) as server, connect(server, dialect) as wire:
+        async with mock_server(dialect, seed=1, script=SHORT) as server, connect(
+                server, dialect) as wire:
             await wire.opening()
             await wire.append_audio(turn_audio())
             turn = await wire.until_type(USER_ITEM[dialect][-1])
@@ -302,7 +337,8 @@ def test_server_vad_turn_starts_a_response(dialect: str) -> None:
 @dialects
 def test_server_vad_turn_without_create_response(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=1, script=SHORT) as server, connect(server, dialect) as wire:
+        async with mock_server(dialect, seed=1, script=SHORT) as server, connect(
+                server, dialect) as wire:
             await wire.opening()
             vad = {"type": "server_vad", "create_response": False}
             if dialect == "ga":
@@ -334,7 +370,7 @@ def test_barge_in_cancels_the_response_and_answers_the_new_turn(dialect: str) ->
 
     async def scenario() -> None:
         # Real-time pace keeps the first response running while the user speaks.
-        async with MockServer(seed=1, pace="realtime", script=script) as server, connect(
+        async with mock_server(dialect, seed=1, pace="realtime", script=script) as server, connect(
                 server, dialect) as wire:
             await wire.opening()
             await wire.update_session({"type": "realtime", "output_modalities": ["text"]}
@@ -387,7 +423,7 @@ def test_barge_in_cancels_the_response_and_answers_the_new_turn(dialect: str) ->
 @dialects
 def test_manual_commit(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=1) as server, connect(server, dialect) as wire:
+        async with mock_server(dialect, seed=1) as server, connect(server, dialect) as wire:
             await wire.opening()
             session = await wire.manual_turns()
             if dialect == "ga":
@@ -432,7 +468,7 @@ def test_manual_commit(dialect: str) -> None:
 @dialects
 def test_function_call_round_trip(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=1) as server, connect(server, dialect) as wire:
+        async with mock_server(dialect, seed=1) as server, connect(server, dialect) as wire:
             await wire.opening()
             patch: JSON = {"tools": [WEATHER_TOOL]}
             if dialect == "ga":
@@ -500,7 +536,7 @@ TRUNCATE_TOO_LONG = re.compile(r"^Audio content of (\d+)ms is already shorter th
 @dialects
 def test_truncate(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=1) as server, connect(server, dialect) as wire:
+        async with mock_server(dialect, seed=1) as server, connect(server, dialect) as wire:
             await wire.opening()
             user_id = (await wire.add_user_text("Hello there"))[0]["item"]["id"]
             await wire.conn.response.create(response=with_audio(dialect))
@@ -559,7 +595,7 @@ def test_truncate(dialect: str) -> None:
 def test_cancel_and_active_response_errors(dialect: str) -> None:
     async def scenario() -> None:
         # Real-time pace keeps the response running while the client acts on it.
-        async with MockServer(seed=1, pace="realtime", script=SHORT) as server, connect(
+        async with mock_server(dialect, seed=1, pace="realtime", script=SHORT) as server, connect(
                 server, dialect) as wire:
             events = await wire.start_text_response()
 
@@ -585,9 +621,9 @@ def test_cancel_and_active_response_errors(dialect: str) -> None:
                 "conversation.item.created")
             expected = ["response.created", "response.output_item.added", item_added,
                         "response.content_part.added", names["text_done"],
-                        "response.content_part.done", "response.output_item.done",
+                        "response.content_part.done",
                         *(["conversation.item.done"] if dialect == "ga" else []),
-                        "response.done", "rate_limits.updated"]
+                        "response.output_item.done", "response.done", "rate_limits.updated"]
             # Whether the content part was opened before the cancel landed is a race.
             unopened = [t for t in expected if t not in (
                 "response.content_part.added", names["text_done"], "response.content_part.done")]
@@ -612,7 +648,7 @@ def test_cancel_and_active_response_errors(dialect: str) -> None:
 @dialects
 def test_retrieve_delete_and_item_positions(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=1) as server, connect(server, dialect) as wire:
+        async with mock_server(dialect, seed=1) as server, connect(server, dialect) as wire:
             await wire.opening()
             conversation = server.sessions[0].conversation
 
@@ -666,7 +702,7 @@ def test_retrieve_delete_and_item_positions(dialect: str) -> None:
 @dialects
 def test_out_of_band_response(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=1) as server, connect(server, dialect) as wire:
+        async with mock_server(dialect, seed=1) as server, connect(server, dialect) as wire:
             await wire.opening()
             await wire.add_user_text("Hello there")
             conversation = server.sessions[0].conversation
@@ -705,7 +741,7 @@ def test_out_of_band_response_runs_alongside_an_active_one(dialect: str) -> None
     """Only in-band responses are exclusive; an out-of-band one may run in parallel (§2.4)."""
 
     async def scenario() -> None:
-        async with MockServer(seed=1, pace="realtime", script=SHORT) as server, connect(
+        async with mock_server(dialect, seed=1, pace="realtime", script=SHORT) as server, connect(
                 server, dialect) as wire:
             events = await wire.start_text_response()
             in_band = events[0]["response"]["id"]
@@ -777,7 +813,7 @@ def test_transcription_session_transcribes_and_never_answers() -> None:
             created, _ = await wire.opening()
             session = created["session"]
             assert session["type"] == "transcription"
-            assert session["audio"]["input"]["transcription"]["model"]
+            assert session["audio"]["input"]["transcription"] is None  # no model until set
             updated = await wire.update_session({"type": "transcription", "audio": {"input": {
                 "transcription": {"model": "whisper-1", "language": "en"}}}})
             assert updated["audio"]["input"]["transcription"] == {"model": "whisper-1",
@@ -834,8 +870,9 @@ WRONG_KEY = "sk-WRONG-key-7d2e0b-secret"
 @dialects
 def test_require_key_accepts_the_right_key(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=1, require_key=RIGHT_KEY, on_connect=lambda line: None) as (
-                server), connect(server, dialect, api_key=RIGHT_KEY) as wire:
+        async with mock_server(dialect, seed=1, require_key=RIGHT_KEY,
+                               on_connect=lambda line: None) as server, connect(
+                server, dialect, api_key=RIGHT_KEY) as wire:
             await wire.opening()
             await wire.add_user_text("Hello there")
 
@@ -848,7 +885,7 @@ def test_require_key_refuses_a_wrong_key(dialect: str) -> None:
     sent: list[bytes] = []
 
     async def scenario() -> None:
-        async with MockServer(seed=1, require_key=RIGHT_KEY, on_connect=lines.append) as (
+        async with mock_server(dialect, seed=1, require_key=RIGHT_KEY, on_connect=lines.append) as (
                 server), connect(server, dialect, api_key=WRONG_KEY) as wire:
             handshake = wire.conn._connection.response  # the server's HTTP 101 answer
             sent.append(str(handshake.headers).encode() + bytes(handshake.body or b""))

@@ -12,13 +12,16 @@ from websockets.asyncio.client import connect
 import realtime_nb as rt
 from realtime_nb.mock import MockServer, Rule, Script
 from realtime_nb.mock.server import STREAM_SLOTS
+from tests.mock_sdk_helpers import mock_server
 
 TIMEOUT_S = 30
 """Longest a scenario may take: a hang fails the test instead of blocking the run."""
 
 
-async def _opening(ws: Any) -> None:
-    for expected in ("session.created", "conversation.created"):
+async def _opening(ws: Any, dialect: str = "ga") -> None:
+    # GA opens with session.created alone; the legacy beta dialect adds conversation.created.
+    opening = ["session.created"] + (["conversation.created"] if dialect == "beta" else [])
+    for expected in opening:
         assert json.loads(await ws.recv())["type"] == expected
 
 
@@ -119,9 +122,9 @@ def test_a_nameless_tool_is_refused_and_the_connection_lives_on(dialect: str) ->
     head = {"type": "realtime"} if dialect == "ga" else {}
 
     async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
-        async with MockServer(seed=1) as server, \
+        async with mock_server(dialect, seed=1) as server, \
                 connect(server.url, additional_headers=headers) as ws:
-            await _opening(ws)
+            await _opening(ws, dialect)
             await ws.send(json.dumps({"type": "session.update", "event_id": "u1", "session": {
                 **head, "instructions": "Answer in French.", "tools": [{"type": "function"}]}}))
             refused = json.loads(await ws.recv())

@@ -1,7 +1,11 @@
 """``python -m realtime_nb.mock``: run the mock Realtime server until Ctrl-C.
 
-The first line of stdout is the server's URL (``ws://HOST:PORT/v1/realtime``),
-so scripts can read it; then one line per connection.
+The first line of stdout is the server's URL
+(``ws://HOST:PORT/v1/realtime?model=gpt-realtime``, with a model because the
+mock, like the service, refuses a URL without one), so scripts can read it;
+then one line per connection, saying why when one is refused.
+
+A beta handshake is refused as the service refuses it, unless ``--legacy-beta``.
 """
 
 from __future__ import annotations
@@ -131,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="accept only this API key (default: any key; "
                              f"${REQUIRE_KEY_VARIABLE} sets it without showing it in the "
                              "process list)")
+    parser.add_argument("--legacy-beta", action="store_true",
+                        help="serve the retired beta dialect (OpenAI-Beta: realtime=v1) for "
+                             "old code and tapes (default: refuse it as the service does)")
     parser.add_argument("--script", metavar="FILE", default=None,
                         help='JSON file: {"rules": [{"match": ..., "reply": ...}],'
                              ' "transcripts": [...]}')
@@ -186,7 +193,7 @@ async def _serve(args: argparse.Namespace, script: Script | None, require_key: s
                  ) -> None:
     server = MockServer(
         args.host, args.port, seed=args.seed, pace=args.pace, script=script,
-        require_key=require_key,
+        require_key=require_key, legacy_beta=args.legacy_beta,
         faults=Faults(drop_after=args.drop_after, drop_mid_response=args.drop_mid_response,
                       delay_ms=args.delay_ms, error_after=args.error_after,
                       token_budget=args.token_budget, stall_after=args.stall_after,

@@ -17,7 +17,7 @@ import base64
 import random
 import string
 
-__all__ = ["IdFactory", "ID_LENGTH"]
+__all__ = ["IdFactory", "ID_LENGTH", "Obfuscator", "OBFUSCATION_MAX_CHARS"]
 
 ID_LENGTH = 21
 """Characters after the prefix, as in ``event_BZDHRHBH5qzMpSabLatIn``."""
@@ -64,3 +64,34 @@ class IdFactory:
         tails = [text[i:i + _TAIL].decode() for i in range(0, _TAIL * _BATCH, _TAIL)]
         tails.reverse()  # popped from the end, so ids come out in generated order
         self._tails = tails
+
+
+OBFUSCATION_MAX_CHARS = 16
+"""Longest ``obfuscation`` string the mock pads a delta with."""
+
+
+class Obfuscator:
+    """Makes the ``obfuscation`` strings of deltas: random letters and digits, of random length.
+
+    The service pads every text, audio-transcript and input-transcription delta with
+    one, so a frame's length does not give away the length of the words in it
+    (protocol.md §5 (c)). A client has no use for the value, but a tape, a log or a
+    size-sensitive client sees it, so the mock sends it too. Seeded like
+    :class:`IdFactory`, the strings repeat from run to run; they come from a random
+    stream of their own, so they never change which ids a seed gives.
+
+    >>> first = Obfuscator(seed=7).new()
+    >>> first == Obfuscator(seed=7).new() and len(first) <= OBFUSCATION_MAX_CHARS
+    True
+    >>> first.isalnum() or first == ""
+    True
+    """
+
+    def __init__(self, seed: int | None = None, max_chars: int = OBFUSCATION_MAX_CHARS) -> None:
+        self._random = random.Random(None if seed is None else f"obfuscation-{seed}")
+        self._max = max_chars
+
+    def new(self) -> str:
+        """A fresh padding string (0 to ``max_chars`` characters)."""
+        draw = self._random
+        return "".join(draw.choices(_ALPHABET, k=draw.randint(0, self._max)))

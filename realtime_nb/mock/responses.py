@@ -8,15 +8,24 @@ decides whether to wait for those times (``--pace realtime``) or not
 (``--pace fast``). :meth:`~ResponseRun.cancel` may be called between two steps:
 the generator then closes what it opened with the usual ``.done`` events and
 ends with ``response.done`` (``status: "cancelled"``), as the service does.
+
+An item ends as the live service ends it (protocol.md §5 (c), [llmgw]): GA's
+``conversation.item.done`` comes *before* ``response.output_item.done``, then
+``response.done``, then, :data:`RATE_LIMITS_AFTER_MS` later, ``rate_limits.updated``.
+Beta has no ``conversation.item.done``; its order is the beta capture's. GA text
+and transcript deltas carry an ``obfuscation`` string; beta's never did.
+
+Any :class:`EventStream` (a response, or an input transcription from
+:mod:`realtime_nb.mock.transcription`) is driven by the server the same way.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 import numpy as np
@@ -57,6 +66,7 @@ from ..wire import (
     ServerEvent,
     StatusDetails,
     StatusError,
+    UnsetType,
     Usage,
 )
 from .conversation import Conversation, item_added, item_finished, server_view
@@ -68,11 +78,14 @@ from .usage import InputUsage, audio_tokens_out, count_tokens
 
 __all__ = [
     "Emit",
+    "EventStream",
     "ResponsePlan",
     "ResponseRun",
+    "with_event_ids",
     "AUDIO_CHUNK_MS",
     "TOKEN_INTERVAL_MS",
     "MODEL_MAX_OUTPUT_TOKENS",
+    "RATE_LIMITS_AFTER_MS",
 ]
 
 AUDIO_CHUNK_MS = 100
@@ -85,12 +98,38 @@ bounds the audio one response synthesizes (about 200 s)."""
 TOKEN_INTERVAL_MS = 25.0
 """Time between text deltas at real-time pace (40 tokens per second)."""
 
+RATE_LIMITS_AFTER_MS = 40.0
+"""How long after ``response.done`` ``rate_limits.updated`` follows at real-time pace
+(43 ms in the live capture, protocol.md §5 (c))."""
+
+
 @dataclass(frozen=True)
 class Emit:
-    """One server event and the time (ms after the response began) a real-time pace sends it."""
+    """One server event and the time (ms after its stream began) a real-time pace sends it."""
 
     event: ServerEvent
     at_ms: float
+
+
+class EventStream(Protocol):
+    """A timed stream of server events that the server sends at its pace, beside the others.
+
+    A response is one; an input transcription, which runs beside the response to
+    the same turn, is another.
+    """
+
+    waker: Callable[[], None] | None
+    """Set by the I/O layer: called when a paced wait should end early (a cancel)."""
+
+    def events(self) -> Iterator[Emit]:
+        """Every event of the stream, in order, each with its time."""
+        ...
+
+
+def with_event_ids(emits: Iterable[Emit], ids: IdFactory) -> Iterator[Emit]:
+    """``emits`` with a fresh server ``event_id`` (``event_…``) on each event."""
+    for emit in emits:
+        yield Emit(msgspec.structs.replace(emit.event, event_id=ids.new("event")), emit.at_ms)
 
 
 @dataclass
@@ -124,6 +163,8 @@ class ResponsePlan:
     enforce_rate_limit: bool = False
     on_audio: Callable[[], None] = field(default=lambda: None)
     """Called when the first audio delta is generated (the session then locks the voice)."""
+    obfuscation: Callable[[], str] | None = None
+    """Makes the padding of each text and transcript delta (GA); ``None``: no padding (beta)."""
 
 
 class ResponseRun:
@@ -178,9 +219,7 @@ class ResponseRun:
 
         Each event gets its server ``event_id`` as it is produced.
         """
-        for emit in self._events():
-            event = msgspec.structs.replace(emit.event, event_id=self._ids.new("event"))
-            yield Emit(event, emit.at_ms)
+        yield from with_event_ids(self._events(), self._ids)
         follow = self.then() if self.then is not None else None
         if follow is not None:
             # Same stream, so it starts only after this one's response.done, as on the
@@ -225,6 +264,18 @@ class ResponseRun:
             item_id in conversation) else None
         if finished is not None:
             yield Emit(finished, at)
+
+    def _padding(self) -> str | UnsetType:
+        """The ``obfuscation`` of the next text or transcript delta (none in beta)."""
+        make = self.plan.obfuscation
+        return make() if make is not None else UNSET
+
+    def _item_done(self, final: Item, at: float) -> Iterator[Emit]:
+        """The end of an output item: the conversation's ``conversation.item.done`` (GA),
+        then ``response.output_item.done``, the live service's order [llmgw]."""
+        yield from self._item_events(final, at, done=True)
+        yield Emit(ResponseOutputItemDone(response_id=self.id, output_index=0,
+                                          item=server_view(final)), at)
 
     def _budget(self, text: str, audio: bool) -> tuple[str, bool]:
         """``text`` cut to the output-token cap, and whether it was cut."""
@@ -287,7 +338,8 @@ class ResponseRun:
         left = max(0, remaining - self.used_tokens)
         yield Emit(RateLimitsUpdated(rate_limits=[RateLimit(
             name="tokens", limit=limit, remaining=left,
-            reset_seconds=round((limit - left) * 60 / limit, 3) if limit else 0.0)]), at)
+            reset_seconds=round((limit - left) * 60 / limit, 3) if limit else 0.0)]),
+            at + RATE_LIMITS_AFTER_MS)
 
     def _fail_rate_limited(self, limit: int) -> Iterator[Emit]:
         error = StatusError(type="rate_limit_exceeded", code="rate_limit_exceeded",
@@ -327,7 +379,8 @@ class ResponseRun:
             next_word = 0
             if words:  # the first word can go out before the audio is made
                 said.append(words[0])
-                yield Emit(ResponseOutputAudioTranscriptDelta(**common, delta=words[0]), at)  # type: ignore[arg-type]
+                yield Emit(ResponseOutputAudioTranscriptDelta(
+                    **common, delta=words[0], obfuscation=self._padding()), at)  # type: ignore[arg-type]
                 next_word = 1
             wire_audio, encoded = _speech_audio(text, str(plan.voice),
                                                 format_key(plan.output_format), chunk)
@@ -339,7 +392,8 @@ class ResponseRun:
                 while next_word < len(words) and word_times[next_word] <= chunk_ms + AUDIO_CHUNK_MS:
                     said.append(words[next_word])
                     yield Emit(ResponseOutputAudioTranscriptDelta(
-                        **common, delta=words[next_word]), at)  # type: ignore[arg-type]
+                        **common, delta=words[next_word], obfuscation=self._padding()),  # type: ignore[arg-type]
+                        at)
                     next_word += 1
                 piece = wire_audio[start:start + chunk]
                 audio_bytes += piece
@@ -364,7 +418,8 @@ class ResponseRun:
                     break
                 at = plan.latency_ms + index * TOKEN_INTERVAL_MS
                 said.append(word)
-                yield Emit(ResponseOutputTextDelta(**common, delta=word), at)  # type: ignore[arg-type]
+                yield Emit(ResponseOutputTextDelta(
+                    **common, delta=word, obfuscation=self._padding()), at)  # type: ignore[arg-type]
             transcript = "".join(said)
             yield Emit(ResponseOutputTextDone(**common, text=transcript), at)  # type: ignore[arg-type]
             part = ContentPartInfo(type="text", text=transcript)
@@ -383,9 +438,7 @@ class ResponseRun:
             item, status="completed" if status == "completed" else "incomplete",
             content=[final_part])
         self.output[0] = final
-        yield Emit(ResponseOutputItemDone(response_id=self.id, output_index=0,
-                                          item=server_view(final)), at)
-        yield from self._item_events(final, at, done=True)
+        yield from self._item_done(final, at)
         yield from self._finish(status, at, reason, self._usage(text_out, audio_out))
 
     def _live(self, item: Message, said: list[str], audio: bytearray | None) -> None:
@@ -436,8 +489,7 @@ class ResponseRun:
                                         status="completed" if status == "completed"
                                         else "incomplete")
         self.output[0] = final
-        yield Emit(ResponseOutputItemDone(response_id=self.id, output_index=0, item=final), at)
-        yield from self._item_events(final, at, done=True)
+        yield from self._item_done(final, at)
         yield from self._finish(status, at, self._cancel_reason,
                                 self._usage(count_tokens(arguments), 0))
 

@@ -4,9 +4,30 @@ Everything the service *decides* lives in :mod:`realtime_nb.mock.session`; this
 module only moves frames. It accepts the URL forms the real clients use
 (protocol.md §1.1): ``/v1/realtime?model=…`` (OpenAI, and the SDK with
 ``base_url="http://HOST:PORT/v1"``), ``/openai/v1/realtime?model=…`` (Azure GA)
-and ``/openai/realtime?deployment=…`` (Azure preview). A handshake with
-``OpenAI-Beta: realtime=v1`` (or the browser subprotocol
-``openai-beta.realtime-v1``) speaks the beta dialect; anything else speaks GA.
+and ``/openai/realtime?deployment=…`` (Azure preview).
+
+The handshake is answered as today's service answers it (protocol.md §5 (a)):
+every upgrade succeeds (HTTP 101), and a connection the service would refuse
+then gets one ``error`` event and a close whose reason is
+``<error.type>.<error.code>`` (just the type when the code is null):
+
+* a wrong key, with ``require_key``: ``invalid_api_key`` (the key masked), close 3000;
+  no key: code null, "Missing bearer or basic authentication in header", close
+  3000, reason ``invalid_request_error``;
+* a beta handshake (``OpenAI-Beta: realtime=v1``, or the browser subprotocol
+  ``openai-beta.realtime-v1``): ``beta_api_shape_disabled``, close 4000, since
+  OpenAI retired the beta interface. ``legacy_beta=True`` (``--legacy-beta``)
+  serves the beta dialect instead, for old code, old tapes and teaching;
+* no model in the URL: ``missing_model``, close 4000 (transcription sessions,
+  ``?intent=transcription``, and ``?call_id=`` need none; the Azure preview path
+  names it ``deployment``);
+* on ``/v1/realtime``, a realtime session's model that is not a Realtime model
+  (:data:`REALTIME_MODELS`, or ``models=``): ``invalid_model``, close 4000. The
+  Azure paths name a deployment, whose name is its owner's choice, so any name
+  is served there.
+
+The checks run in that order; anything else is served, in GA unless
+``legacy_beta`` lets a beta handshake through.
 
 >>> import asyncio
 >>> async def demo():
@@ -20,11 +41,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fnmatch
 import hmac
 import logging
 import math
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal
@@ -37,10 +59,12 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 
 from ..redaction import RedactingLogger
-from ..wire import Dialect, ServerEvent
+from ..wire import Dialect, ErrorEvent, ServerEvent
 from . import service_errors
+from .ids import IdFactory
 from .responder import Script
-from .responses import Emit, ResponseRun
+from .responses import Emit, EventStream
+from .service_errors import Refusal
 from .session import MockSession
 from .session_config import SESSION_LIFETIME_S
 
@@ -52,6 +76,9 @@ __all__ = [
     "MAX_FRAME_BYTES",
     "REALTIME_PATHS",
     "DEFAULT_MODEL",
+    "REALTIME_MODELS",
+    "AUTH_CLOSE_CODE",
+    "REQUEST_CLOSE_CODE",
 ]
 
 logger = logging.getLogger("realtime_nb.mock")
@@ -72,7 +99,32 @@ REALTIME_PATHS = ("/v1/realtime", "/openai/v1/realtime", "/openai/realtime")
 """WebSocket paths served: OpenAI, Azure GA, Azure preview (protocol.md §1.1)."""
 
 DEFAULT_MODEL = "gpt-realtime"
-"""The model reported when the URL names none."""
+"""The model in :attr:`MockServer.url`, and the one reported by sessions whose URL needs
+none (``?intent=transcription``, ``?call_id=``)."""
+
+REALTIME_MODELS = (
+    "gpt-realtime", "gpt-realtime-*",
+    "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-*",
+    "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-*",
+    "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-*",
+)
+"""The models served on ``/v1/realtime``, as :mod:`fnmatch` patterns.
+
+They are the families of the ``openai`` SDK's list of Realtime models (3.57.0,
+``RealtimeSessionCreateRequest.model``: ``gpt-realtime``, ``gpt-realtime-mini``,
+``gpt-realtime-1.5``, ``gpt-realtime-2.1-mini``, ``gpt-realtime-2025-08-28``,
+``gpt-4o-realtime-preview-2024-12-17``, ``gpt-4o-mini-realtime-preview``,
+``gpt-audio-mini``...), each with its dated and later variants, which the
+service adds faster than any list could follow. Any other name is refused with
+``invalid_model``, as the service refuses ``gpt-nope``. ``MockServer(models=...)``
+replaces the list (``models=["*"]`` serves any name).
+"""
+
+AUTH_CLOSE_CODE = 3000
+"""The close code after a refused credential (observed, protocol.md §5 (a))."""
+
+REQUEST_CLOSE_CODE = 4000
+"""The close code after a request the service will not serve: the model, the beta shape."""
 
 STREAM_SLOTS = 8
 """Responses streaming their bulk at once under ``--pace fast``; the others wait their turn.
@@ -123,15 +175,18 @@ class Faults:
 @dataclass
 class _Handshake:
     dialect: Dialect
-    model: str
+    model: str | None  # as the URL names it (Azure preview: ``deployment``), if it does
     key: str | None = field(repr=False)
     transcription: bool = False
+    path: str = REALTIME_PATHS[0]
+    needs_model: bool = True  # False for transcription sessions and joined calls
 
 
 def _read_handshake(request: Request, subprotocols: list[str]) -> _Handshake:
     url = urlsplit(request.path)
     query = parse_qs(url.query)
-    model = (query.get("model") or query.get("deployment") or [DEFAULT_MODEL])[0]
+    named = query.get("model") or query.get("deployment")
+    model = named[0] if named else None
     beta = "realtime=v1" in request.headers.get("OpenAI-Beta", "") or (
         _BETA_SUBPROTOCOL in subprotocols)
     key: str | None = None
@@ -145,7 +200,31 @@ def _read_handshake(request: Request, subprotocols: list[str]) -> _Handshake:
     # GA opens a transcription-only session for ?intent=transcription (SDK connect() docs);
     # the beta dialect's transcription sessions are not modelled.
     transcription = not beta and "transcription" in query.get("intent", [])
-    return _Handshake("beta" if beta else "ga", model, key, transcription)
+    # A transcription session has no model to name; ?call_id= joins a call that has one
+    # (the mock opens a new session for it, as it did before models were checked).
+    needs_model = "transcription" not in query.get("intent", []) and "call_id" not in query
+    return _Handshake("beta" if beta else "ga", model, key, transcription,
+                      url.path.rstrip("/"), needs_model)
+
+
+def _close_reason(refusal: Refusal) -> str:
+    """``<error.type>.<error.code>``, the service's close reason; the type alone when the
+    code is null (observed for a missing key: ``invalid_request_error``)."""
+    info = refusal.info
+    return f"{info.type}.{info.code}" if info.code else info.type
+
+
+async def _refuse(ws: ServerConnection, refusal: Refusal, close_code: int,
+                  ids: IdFactory) -> None:
+    """Refuse a connection as the service does: ``refusal`` as its only event, then a close.
+
+    The error is the same in both dialects and tied to no client event
+    (``error.event_id`` and ``param`` are null).
+    """
+    event = ErrorEvent(event_id=ids.new("event"), error=refusal.linked_to(None))
+    with contextlib.suppress(ConnectionClosed):
+        await ws.send(_encode(event, "ga"))
+        await ws.close(close_code, _close_reason(refusal))
 
 
 _encoder = msgspec.json.Encoder()
@@ -265,16 +344,24 @@ class MockServer:
         script: decides replies, tool calls and transcripts.
         faults: failures to produce on every connection.
         require_key: accept only this API key (any key, or none, is accepted when
-            ``None``). A wrong key gets the service's ``invalid_api_key`` error and
-            close code 3000. Keys are never logged.
+            ``None``). A wrong key gets the service's ``invalid_api_key`` error (the
+            key masked) and close code 3000, a missing one a code-less error and
+            3000. Keys are never logged.
+        legacy_beta: serve the retired beta dialect to a beta handshake, for old
+            code, old tapes and the lesson on what changed; by default a beta
+            handshake is refused as the service refuses it (``beta_api_shape_disabled``,
+            close 4000).
+        models: the models served on ``/v1/realtime``, names or :mod:`fnmatch`
+            patterns (default :data:`REALTIME_MODELS`); others get ``invalid_model``.
         max_size: largest client frame, in bytes.
         on_connect: called with one log line per connection (default: the
-            ``realtime_nb.mock`` logger at INFO).
+            ``realtime_nb.mock`` logger at INFO); a refused one says why.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, seed: int | None = None,
                  pace: Pace = "fast", script: Script | None = None,
                  faults: Faults | None = None, require_key: str | None = None,
+                 legacy_beta: bool = False, models: Iterable[str] | None = None,
                  max_size: int = MAX_FRAME_BYTES,
                  on_connect: Callable[[str], None] | None = None) -> None:
         if pace not in ("fast", "realtime"):
@@ -286,6 +373,10 @@ class MockServer:
         self.script = script or Script()
         self.faults = faults or Faults()
         self._require_key = require_key
+        self.legacy_beta = legacy_beta
+        self.models: tuple[str, ...] = (
+            REALTIME_MODELS if models is None else (models,) if isinstance(models, str)
+            else tuple(models))
         self.max_size = max_size
         self._on_connect = on_connect or logger.info
         self._server: Server | None = None
@@ -296,16 +387,42 @@ class MockServer:
 
     def __repr__(self) -> str:
         where = self.url if self._server is not None else "not started"
-        return f"<MockServer {where} pace={self.pace} seed={self.seed}>"
+        beta = " legacy_beta" if self.legacy_beta else ""
+        return f"<MockServer {where} pace={self.pace} seed={self.seed}{beta}>"
 
     @property
     def url(self) -> str:
-        """``ws://HOST:PORT/v1/realtime`` (the SDK's ``base_url`` is ``http://HOST:PORT/v1``)."""
+        """``ws://HOST:PORT/v1/realtime?model=gpt-realtime``: what a WebSocket client opens.
+
+        It names a model because the service refuses a URL without one
+        (``missing_model``); ``realtime_nb.connect(url, model=...)`` only adds one
+        to a URL that has none. The ``openai`` SDK takes :attr:`base_url` instead.
+        """
+        return f"{self.websocket_base_url}/realtime?model={DEFAULT_MODEL}"
+
+    @property
+    def base_url(self) -> str:
+        """``http://HOST:PORT/v1``: the ``openai`` SDK's ``base_url`` for this server."""
+        return "http" + self.websocket_base_url.removeprefix("ws")
+
+    @property
+    def websocket_base_url(self) -> str:
+        """``ws://HOST:PORT/v1``: the SDK's ``websocket_base_url``, which its beta client
+        (and Azure's) needs for a plain ``ws://`` server (protocol.md §1.3)."""
         if self._server is None:
             raise RuntimeError("The mock server is not started.")
         port = self._server.sockets[0].getsockname()[1]
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"ws://{host}:{port}/v1/realtime"
+        return f"ws://{host}:{port}/v1"
+
+    def serves_model(self, model: str) -> bool:
+        """Whether ``/v1/realtime?model=MODEL`` is served (see :data:`REALTIME_MODELS`).
+
+        >>> server = MockServer()
+        >>> server.serves_model("gpt-realtime-mini-2025-12-15"), server.serves_model("gpt-nope")
+        (True, False)
+        """
+        return any(fnmatch.fnmatchcase(model, pattern) for pattern in self.models)
 
     async def start(self) -> None:
         """Start listening."""
@@ -365,22 +482,24 @@ class MockServer:
         peer = ws.remote_address
         source = f" from {peer[0]}:{peer[1]}" if peer else ""
         kind = " transcription" if handshake.transcription else ""
-        self._on_connect(f"connection {number}: {handshake.dialect}{kind}"
-                         f" model={handshake.model}{source}")
+        line = (f"connection {number}: {handshake.dialect}{kind}"
+                f" model={handshake.model or '(none)'}{source}")
         seed = None if self.seed is None else self.seed + number - 1
+        refused = self._refusal(handshake)
+        if refused is not None:
+            refusal, close_code = refused
+            self._on_connect(f"{line}, refused: {_close_reason(refusal)}")
+            await _refuse(ws, refusal, close_code, IdFactory(seed))
+            return
+        self._on_connect(line)
         expiry = self.faults.expire_after_s
-        session = MockSession(dialect=handshake.dialect, model=handshake.model, seed=seed,
-                              script=self.script, token_budget=self.faults.token_budget,
+        session = MockSession(dialect=handshake.dialect, model=handshake.model or DEFAULT_MODEL,
+                              seed=seed, script=self.script,
+                              token_budget=self.faults.token_budget,
                               transcription=handshake.transcription,
                               lifetime_s=SESSION_LIFETIME_S if expiry is None
                               else math.ceil(expiry))
         outbox = _Outbox(ws, session, self.faults)
-        if self._require_key is not None and not hmac.compare_digest(
-                (handshake.key or "").encode(), self._require_key.encode()):
-            await ws.send(session.error(service_errors.invalid_api_key()).to_json(
-                handshake.dialect))
-            await ws.close(3000, "invalid_request_error.invalid_api_key")
-            return
         self.sessions.append(session)
         drivers: set[asyncio.Task[None]] = set()
         if expiry is not None:
@@ -391,7 +510,8 @@ class MockServer:
                 await outbox.send(event)
             async for frame in ws:
                 try:
-                    step = session.receive(frame)
+                    # websockets gives a binary message as bytes: the service refuses those.
+                    step = session.receive(frame, binary=isinstance(frame, bytes))
                 except Exception:  # a bug here must not take the connection down
                     logger.exception("mock session failed on a client frame")
                     step = None
@@ -399,7 +519,7 @@ class MockServer:
                 if step is None:
                     continue
                 await outbox.send_all(step.events)
-                for run in step.runs:
+                for run in step.streams:  # responses, and input transcriptions beside them
                     stream = run.events()
                     if self.pace == "fast":
                         await _guarded(_send_head(stream, outbox), session, outbox)
@@ -416,6 +536,30 @@ class MockServer:
                 run.cancel()
             self.sessions.remove(session)
 
+    def _refusal(self, handshake: _Handshake) -> tuple[Refusal, int] | None:
+        """Why the service would refuse this handshake, with the close code; ``None`` to serve it.
+
+        Credentials first, then the dialect, then the model: a stranger learns
+        nothing about what is served, and a beta client is told about beta
+        before it is told about its model.
+        """
+        key = handshake.key
+        if self._require_key is not None and not hmac.compare_digest(
+                (key or "").encode(), self._require_key.encode()):
+            return (service_errors.missing_credentials() if key is None
+                    else service_errors.incorrect_api_key(key)), AUTH_CLOSE_CODE
+        if handshake.dialect == "beta" and not self.legacy_beta:
+            return service_errors.beta_api_shape_disabled(), REQUEST_CLOSE_CODE
+        model = handshake.model
+        if model is None:
+            return (service_errors.missing_model(), REQUEST_CLOSE_CODE) if (
+                handshake.needs_model) else None
+        # The Azure paths name a deployment, which its owner names as they like.
+        if (handshake.path == REALTIME_PATHS[0] and not handshake.transcription
+                and not self.serves_model(model)):
+            return service_errors.invalid_model(model), REQUEST_CLOSE_CODE
+        return None
+
     async def _expire(self, session: MockSession, outbox: _Outbox, after_s: float) -> None:
         await asyncio.sleep(after_s)
         with contextlib.suppress(ConnectionClosed, _Dropped):
@@ -423,8 +567,9 @@ class MockServer:
                 service_errors.session_expired(after_s))))
             await outbox.ws.close(1000, "session_expired")
 
-    async def _drive(self, run: ResponseRun, stream: Iterator[Emit], outbox: _Outbox) -> None:
-        """Stream one response, at the server's pace; a cancel cuts a paced wait short."""
+    async def _drive(self, run: EventStream, stream: Iterator[Emit], outbox: _Outbox) -> None:
+        """Stream one response (or transcription), at the server's pace; a cancel cuts a
+        paced wait short."""
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()
         run.waker = wake.set
@@ -437,7 +582,7 @@ class MockServer:
         except (ConnectionClosed, _Dropped):
             pass
 
-    async def _stream(self, run: ResponseRun, stream: Iterator[Emit], outbox: _Outbox,
+    async def _stream(self, run: EventStream, stream: Iterator[Emit], outbox: _Outbox,
                       wake: asyncio.Event, start: float) -> None:
         loop = asyncio.get_running_loop()
         for emit in stream:

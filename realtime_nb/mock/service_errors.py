@@ -3,15 +3,16 @@
 Each refusal is a :class:`Refusal` raised inside the mock's session logic and
 turned into an ``error`` server event linked to the client event that caused it
 (``error.event_id``). Messages and codes follow protocol.md §5(i) where the
-service's text is known; where it is not documented (unknown item ids, the
-WebSocket ``output_audio_buffer.clear``) the wording is the mock's own, in the
-service's style, and the docstring says so.
+service's text is known (the live capture [llmgw] gave the texts for unknown
+event types, non-JSON and binary frames, and an input rate below 24 kHz); where
+it is not documented (unknown item ids, say) the wording is the mock's own, in
+the service's style, and the docstring says so.
 """
 
 from __future__ import annotations
 
 from ..errors import EventValidationError
-from ..wire import ErrorInfo
+from ..wire import Dialect, ErrorInfo
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
@@ -33,7 +34,10 @@ __all__ = [
     "model_locked",
     "tracing_locked",
     "wrong_session_type",
-    "webrtc_only",
+    "SUPPORTED_EVENT_TYPES",
+    "unknown_event_type",
+    "binary_frame",
+    "rate_out_of_range",
     "invalid_api_key",
     "server_error",
     "session_expired",
@@ -86,8 +90,9 @@ def from_validation(error: EventValidationError) -> Refusal:
 
 
 def malformed_json(detail: str) -> Refusal:
-    """The frame is not a JSON object (wording: the mock's own)."""
-    return Refusal(f"We could not parse the JSON body of your request. ({detail})",
+    """A text frame that is not a JSON object. The service's text up to "value." is known
+    [llmgw]; ``detail`` (what the mock's parser found) stands for the service's own."""
+    return Refusal(f"Invalid event: failed to parse JSON value. {detail}".rstrip(),
                    code="invalid_json")
 
 
@@ -181,12 +186,6 @@ def wrong_session_type(current: str, requested: str) -> Refusal:
     )
 
 
-def webrtc_only(event_type: str) -> Refusal:
-    """An event the service supports on WebRTC and SIP only (wording: the mock's own)."""
-    return Refusal(f"'{event_type}' is only supported for WebRTC and SIP connections.",
-                   code="invalid_value", param="type")
-
-
 def invalid_api_key() -> Refusal:
     """A key that ``--require-key`` does not accept. The key itself is never echoed."""
     return Refusal(
@@ -214,7 +213,123 @@ def tool_call_not_found(call_id: str) -> Refusal:
                    code="invalid_value", param="response.input")
 
 
+SUPPORTED_EVENT_TYPES: dict[Dialect, tuple[str, ...]] = {
+    # The live service's list, in its order [llmgw probe 8]. It has no
+    # output_audio_buffer.clear (WebRTC and SIP only), and names two types that neither
+    # the SDK nor the mock models (session.close, session.input_audio_buffer.append).
+    "ga": ("session.update", "session.close", "input_audio_buffer.append",
+           "session.input_audio_buffer.append", "input_audio_buffer.commit",
+           "input_audio_buffer.clear", "conversation.item.create", "conversation.item.truncate",
+           "conversation.item.delete", "conversation.item.retrieve", "response.create",
+           "response.cancel"),
+    # Never captured: the event types the beta dialect served over WebSocket, in GA's order.
+    "beta": ("session.update", "transcription_session.update", "input_audio_buffer.append",
+             "input_audio_buffer.commit", "input_audio_buffer.clear", "conversation.item.create",
+             "conversation.item.truncate", "conversation.item.delete",
+             "conversation.item.retrieve", "response.create", "response.cancel"),
+}
+"""The client event types a WebSocket session accepts, as the unknown-type error lists them."""
+
+
+def unknown_event_type(event_type: str, dialect: Dialect = "ga") -> Refusal:
+    """An event ``type`` the WebSocket interface does not take (real text [llmgw]); also the
+    answer to ``output_audio_buffer.clear``, which the service's list leaves out."""
+    *most, last = (f"'{name}'" for name in SUPPORTED_EVENT_TYPES[dialect])
+    return Refusal(f"Invalid value: '{event_type}'. Supported values are: {', '.join(most)},"
+                   f" and {last}.", code="invalid_value", param="type")
+
+
+def binary_frame() -> Refusal:
+    """A binary WebSocket message, whatever it holds (real text [llmgw])."""
+    return Refusal("Expected a text WebSocket message; binary frames are not supported.",
+                   code="invalid_event")
+
+
+def rate_out_of_range(param: str, rate: int, expected: int) -> Refusal:
+    """A PCM ``rate`` other than 24000; the whole update is refused. Below it: the service's
+    code and "Expected a value >= 24000" [llmgw], in OpenAI's usual sentence; above it:
+    the same sentence turned round (the mock's own, never captured)."""
+    if rate < expected:
+        return Refusal(f"Invalid '{param}': integer below minimum value. Expected a value"
+                       f" >= {expected}, but got {rate} instead.",
+                       code="integer_below_min_value", param=param)
+    return Refusal(f"Invalid '{param}': integer above maximum value. Expected a value"
+                   f" <= {expected}, but got {rate} instead.",
+                   code="integer_above_max_value", param=param)
+
+
 def assistant_audio_item() -> Refusal:
     """Creating an assistant message with audio content (the SDK says it is not allowed)."""
     return Refusal("Assistant messages cannot contain audio content.", code="invalid_value",
                    param="item.content")
+
+
+# -- refused handshakes (protocol.md §5 (a)) ----------------------------------------------------
+# The service upgrades every connection, then refuses a bad one with one of these errors and
+# closes it at once; the close code and reason are the server's (realtime_nb.mock.server).
+
+__all__ += [
+    "masked_key", "incorrect_api_key", "missing_credentials", "invalid_model", "missing_model",
+    "beta_api_shape_disabled",
+]
+
+KEY_HEAD = 8
+"""Leading characters of a wrong key the service quotes back (``sk-proj-`` of a project key)."""
+
+KEY_TAIL = 4
+"""Trailing characters of a wrong key the service quotes back."""
+
+
+def masked_key(key: str) -> str:
+    """``key`` as the service quotes a wrong one: a few leading characters, ``***…``, the last four.
+
+    The mask has a fixed width, so the key's length does not show either. A short
+    key shows less: never more than half of it, and nothing at all below two
+    characters, so a key that was mistyped (or is the wrong one of a pair) never
+    comes back whole.
+
+    >>> masked_key("sk-proj-abcdefghijklmnopqrstuvwxyzABCD")
+    'sk-proj-***…ABCD'
+    >>> masked_key("sk-short1234")
+    'sk-***…234'
+    >>> masked_key("x")
+    '***…'
+    """
+    tail = min(KEY_TAIL, len(key) // 4)
+    head = min(KEY_HEAD, len(key) // 2 - tail)
+    return f"{key[:head]}***…{key[len(key) - tail:]}"
+
+
+def incorrect_api_key(key: str) -> Refusal:
+    """A key that ``require_key`` does not accept (real text), masked by :func:`masked_key`."""
+    return Refusal(
+        f"Incorrect API key provided: {masked_key(key)}. You can find your API key at"
+        " https://platform.openai.com/account/api-keys.", code="invalid_api_key",
+    )
+
+
+def missing_credentials() -> Refusal:
+    """No key at all while ``require_key`` asks for one (real text; the service sends no code)."""
+    return Refusal("Missing bearer or basic authentication in header", code=None)
+
+
+def invalid_model(model: str) -> Refusal:
+    """A model that is not a Realtime model. The service's text is known up to "realtime
+    mode"; the advice after it is the mock's own."""
+    return Refusal(
+        f'Model "{model}" is not supported in realtime mode. Use a Realtime model, for'
+        " example gpt-realtime.", code="invalid_model",
+    )
+
+
+def missing_model() -> Refusal:
+    """A realtime connection whose URL names no model (real text)."""
+    return Refusal("You must provide a model parameter, for example"
+                   " wss://api.openai.com/v1/realtime?model=gpt-realtime-1.5",
+                   code="missing_model")
+
+
+def beta_api_shape_disabled() -> Refusal:
+    """A beta handshake (``OpenAI-Beta: realtime=v1``) on today's service (real text)."""
+    return Refusal("The Realtime Beta API is no longer supported. Please use /v1/realtime for"
+                   " the GA API.", code="beta_api_shape_disabled")

@@ -3,13 +3,17 @@
 :class:`MockSession` is what the mock server runs per WebSocket connection, and
 what a test can drive directly: :meth:`~MockSession.opening` gives the events
 sent on connect, :meth:`~MockSession.receive` takes one client frame and
-returns a :class:`Step` (events to send now, and responses to start streaming).
-Every refusal becomes an ``error`` event linked to the client event's
-``event_id`` and leaves the session as it was.
+returns a :class:`Step` (events to send now, and the responses and input
+transcriptions to start streaming). Every refusal becomes an ``error`` event
+linked to the client event's ``event_id`` and leaves the session as it was, in
+the service's words (protocol.md §5 (i)).
+
+A GA session opens with ``session.created`` alone, as the live service's does
+(protocol.md §5 (a)); the legacy beta dialect adds ``conversation.created``.
 
 >>> session = MockSession(seed=1)
 >>> [event.type for event in session.opening()]
-['session.created', 'conversation.created']
+['session.created']
 >>> step = session.receive('{"type":"input_audio_buffer.commit","event_id":"e1"}')
 >>> step.events[0].error.code, step.events[0].error.event_id
 ('input_audio_buffer_commit_empty', 'e1')
@@ -26,6 +30,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from ..audio.pcm import PCM_RATE
 from ..codec import parse_client_event
 from ..errors import DecodeError, EventValidationError
 from ..wire import (
@@ -45,7 +50,6 @@ from ..wire import (
     ConversationItemTruncate,
     ConversationItemTruncated,
     Dialect,
-    DurationUsage,
     ErrorEvent,
     FunctionCall,
     FunctionCallOutput,
@@ -59,9 +63,8 @@ from ..wire import (
     InputAudioBufferSpeechStarted,
     InputAudioBufferSpeechStopped,
     InputAudioBufferTimeoutTriggered,
-    InputAudioTranscriptionCompleted,
-    InputAudioTranscriptionDelta,
     InputText,
+    InputTranscription,
     Item,
     ItemReference,
     Message,
@@ -77,8 +80,6 @@ from ..wire import (
     SessionCreated,
     SessionUpdate,
     SessionUpdated,
-    TokenUsage,
-    TokenUsageInputDetails,
     ToolChoiceFunction,
     TranscriptionAudio,
     TranscriptionAudioInput,
@@ -90,7 +91,7 @@ from ..wire import (
 from . import service_errors as refuse
 from .conversation import Conversation, item_added, item_finished
 from .formats import bytes_per_ms, sample_rate
-from .ids import IdFactory
+from .ids import IdFactory, Obfuscator
 from .input_audio import (
     MAX_APPEND_BYTES,
     MAX_BUFFERED_MS,
@@ -98,7 +99,7 @@ from .input_audio import (
     InputAudioBuffer,
 )
 from .responder import Script, ToolSpec, Turn
-from .responses import ResponsePlan, ResponseRun
+from .responses import EventStream, ResponsePlan, ResponseRun
 from .service_errors import Refusal
 from .session_config import (
     SESSION_LIFETIME_S,
@@ -106,7 +107,8 @@ from .session_config import (
     default_transcription_session,
     merge_session,
 )
-from .usage import PromptCache, audio_tokens_in, count_tokens
+from .transcription import TRANSCRIPTION_LATENCY_MS, TranscriptionPlan, TranscriptionRun
+from .usage import PromptCache
 from .vad import EnergyVad, SpeechStarted
 
 __all__ = ["MockSession", "Step", "RATE_LIMIT_TOKENS"]
@@ -124,10 +126,23 @@ class Step:
     Attributes:
         events: server events to send now, in order.
         runs: responses that started; stream each with :meth:`ResponseRun.events`.
+        transcriptions: input transcriptions that started (one per committed turn
+            while ``audio.input.transcription`` is set); they run beside the responses.
     """
 
     events: list[ServerEvent] = field(default_factory=list)
     runs: list[ResponseRun] = field(default_factory=list)
+    transcriptions: list[TranscriptionRun] = field(default_factory=list)
+
+    @property
+    def streams(self) -> list[EventStream]:
+        """Every timed stream that started, in the order to start them.
+
+        Responses come first: at ``--pace fast`` a response's head (up to its first
+        delta) then goes out before the transcription of the turn it answers, as
+        the user's transcript arrives after ``response.created`` on the service.
+        """
+        return [*self.runs, *self.transcriptions]
 
 
 class MockSession:
@@ -144,7 +159,8 @@ class MockSession:
         lifetime_s: seconds until the session expires (reported as ``expires_at``; the
             server ends the connection then).
         transcription: a transcription session (GA ``?intent=transcription``): audio
-            turns are committed and transcribed, and no response is ever made.
+            turns are committed, and transcribed once the client sets a transcription
+            model; no response is ever made.
         now: the clock for ``expires_at`` (epoch seconds).
     """
 
@@ -155,6 +171,8 @@ class MockSession:
         self.dialect: Dialect = dialect
         self.ids = IdFactory(seed)
         self._random = random.Random(seed)
+        # GA pads text deltas; beta never did (protocol.md §5 (c)).
+        self._obfuscation = Obfuscator(seed).new if dialect == "ga" else None
         self.script = script or Script()
         if transcription and dialect != "ga":
             raise ValueError("transcription sessions are modelled for the GA dialect only")
@@ -244,37 +262,63 @@ class MockSession:
     # -- entry points ----------------------------------------------------------------------
 
     def opening(self) -> list[ServerEvent]:
-        """The events sent as soon as a client connects."""
-        return [
-            SessionCreated(event_id=self.ids.new("event"), session=self.session),
-            ConversationCreated(event_id=self.ids.new("event"), conversation=ConversationInfo(
-                id=self.conversation.id, object="realtime.conversation")),
-        ]
+        """The events sent as soon as a client connects.
 
-    def receive(self, frame: str | bytes) -> Step:
-        """Handle one client frame (JSON text) and say what to send back."""
+        GA: ``session.created`` only. The SDK documents a ``conversation.created``
+        after it, but no GA capture shows one; the beta dialect keeps it.
+        """
+        created = SessionCreated(event_id=self.ids.new("event"), session=self.session)
+        if self.dialect == "ga":
+            return [created]
+        return [created, ConversationCreated(
+            event_id=self.ids.new("event"), conversation=ConversationInfo(
+                id=self.conversation.id, object="realtime.conversation"))]
+
+    def receive(self, frame: str | bytes, *, binary: bool = False) -> Step:
+        """Handle one client frame and say what to send back.
+
+        Args:
+            frame: the frame's JSON text (``bytes`` are read as UTF-8 text).
+            binary: the frame came as a binary WebSocket message, which the service
+                refuses whatever it holds (``invalid_event``).
+        """
         step = Step()
         event_id: str | None = None
         try:
+            if binary:
+                raise refuse.binary_frame()
             try:
                 event = parse_client_event(frame, self.dialect)
             except (DecodeError, RecursionError, UnicodeDecodeError) as error:
-                raise refuse.malformed_json(str(error)) from None
+                # The codec's own prefix would repeat what the service's message says.
+                raise refuse.malformed_json(
+                    str(error).removeprefix("Malformed JSON: ")) from None
             except EventValidationError as error:
                 # Off the hot path: read the frame again, leniently, for its event_id.
                 raw = _decode(frame)
                 candidate = raw.get("event_id")
                 event_id = candidate if isinstance(candidate, str) else None
-                if (raw.get("type") == "input_audio_buffer.append" and error.param == "audio"
-                        and error.code != "missing_required_parameter"):
-                    raise refuse.invalid_audio() from None
-                raise refuse.from_validation(error) from None
+                raise self._refusal_for(error, raw) from None
             event_id = event.event_id if isinstance(event.event_id, str) else None
             self._dispatch(event, step)
         except Refusal as refusal:
             step.events.append(self.error(refusal, event_id))
         step.events = [self.stamp(event) for event in step.events]
         return step
+
+    def _refusal_for(self, error: EventValidationError, raw: dict[str, Any]) -> Refusal:
+        """The service's answer to a frame the strict parser refused (protocol.md §5 (i))."""
+        kind = raw.get("type")
+        if error.param == "type" and error.code == "invalid_value" and isinstance(kind, str):
+            return refuse.unknown_event_type(kind, self.dialect)
+        if (kind == "input_audio_buffer.append" and error.param == "audio"
+                and error.code != "missing_required_parameter"):
+            return refuse.invalid_audio()
+        if error.param.endswith("format.rate") and error.allowed == (PCM_RATE,):
+            rate = _value_at(raw, error.param)
+            if isinstance(rate, int) and not isinstance(rate, bool):
+                return refuse.rate_out_of_range(error.param, rate, PCM_RATE)
+        return refuse.from_validation(error)
 
     def stamp(self, event: ServerEvent) -> ServerEvent:
         """``event`` with a server ``event_id`` (``event_…``) if it has none yet."""
@@ -439,30 +483,23 @@ class MockSession:
         self._add_item(item, UNSET, step)
         audio_ms = len(audio) / bytes_per_ms(self._input_format)
         transcript = self.script.transcript(self._audio_turns, int(audio_ms))
-        if self._audio_turns < len(self.script.transcripts):
-            # What the script says the user said is what the model "hears", with or
-            # without input transcription turned on.
+        transcription = self._input.transcription
+        model = transcription.model if isinstance(transcription, InputTranscription) else UNSET
+        if isinstance(model, str) or self._audio_turns < len(self.script.transcripts):
+            # What the script (or the transcription) says the user said is what the
+            # model "hears", whether or not the transcript has arrived yet.
             self._heard[item_id] = transcript
         self._audio_turns += 1
-        transcription = self._input.transcription
-        if transcription in (None, UNSET):
-            return
-        for index, word in enumerate(transcript.split(" ")):
-            step.events.append(InputAudioTranscriptionDelta(
-                item_id=item_id, content_index=0, delta=word if index == 0 else " " + word))
-        model = getattr(transcription, "model", UNSET)
-        usage: TokenUsage | DurationUsage
-        if model == "whisper-1":
-            usage = DurationUsage(seconds=round(audio_ms / 1000, 3))
-        else:
-            audio_tokens = audio_tokens_in(audio_ms)
-            text_tokens = count_tokens(transcript)
-            usage = TokenUsage(input_tokens=audio_tokens, output_tokens=text_tokens,
-                               total_tokens=audio_tokens + text_tokens,
-                               input_token_details=TokenUsageInputDetails(
-                                   audio_tokens=audio_tokens, text_tokens=0))
-        step.events.append(InputAudioTranscriptionCompleted(
-            item_id=item_id, content_index=0, transcript=transcript, usage=usage))
+        if not isinstance(model, str):
+            return  # nothing is transcribed until a transcription model is set
+        plan = TranscriptionPlan(
+            item_id=item_id, transcript=transcript, model=model, audio_ms=audio_ms,
+            latency_ms=TRANSCRIPTION_LATENCY_MS + self._random.uniform(0.0, 300.0),
+            obfuscation=self._obfuscation)
+        step.transcriptions.append(TranscriptionRun(plan, self.ids, self._transcribed))
+
+    def _transcribed(self, item_id: str, transcript: str) -> None:
+        """Store a finished transcript on its item (if the item is still there)."""
         if item_id in self.conversation:
             stored = self.conversation.get(item_id)
             if isinstance(stored, Message) and isinstance(stored.content[0], InputAudio):
@@ -477,7 +514,9 @@ class MockSession:
         step.events.append(InputAudioBufferCleared())
 
     def _on_output_clear(self, event: OutputAudioBufferClear, step: Step) -> None:
-        raise refuse.webrtc_only(event.type)
+        # WebRTC and SIP only: the service's WebSocket list of event types leaves it
+        # out, so it is answered as any type that list lacks (protocol.md §5 (i)).
+        raise refuse.unknown_event_type(event.type, self.dialect)
 
     # -- conversation items --------------------------------------------------------------------
 
@@ -620,6 +659,7 @@ class MockSession:
             latency_ms=250.0 + self._random.uniform(0.0, 150.0),
             rate_limit=(limit, remaining), enforce_rate_limit=self.token_budget is not None,
             on_audio=self._lock_voice if in_band else (lambda: None),
+            obfuscation=self._obfuscation,
         )
         run = ResponseRun(plan, self.ids, self._finished)
         self.runs[run.id] = run
@@ -657,6 +697,14 @@ def _decode(frame: str | bytes) -> dict[str, Any]:
     """A frame the parser already read as a JSON object, read again as plain values."""
     value = msgspec.json.decode(frame)
     return value if isinstance(value, dict) else {}
+
+
+def _value_at(raw: dict[str, Any], path: str) -> Any:
+    """The value at a dotted ``path`` of object keys in a decoded frame (``None`` if absent)."""
+    value: Any = raw
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 def _or(value: Any, default: Any) -> Any:

@@ -6,12 +6,15 @@ changing only the fields the update names; nested audio settings merge field by
 field, while a union value (a turn-detection mode, a format, the tool list) is
 replaced whole. Defaults follow the GA capture in protocol.md §4.1.1; a beta
 connection gets the beta defaults (§4.1.2), which have no GA-only fields such as
-``truncation`` or ``prompt``.
+``truncation`` or ``prompt``. A transcription session (``?intent=transcription``)
+opens as the live one does [llmgw probe 7]: no transcription model (so nothing is
+transcribed until one is set) and server VAD reported with only ``threshold``,
+``prefix_padding_ms`` and ``silence_duration_ms``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -23,7 +26,6 @@ from ..wire import (
     AudioOutput,
     AudioPCM,
     Dialect,
-    InputTranscription,
     SemanticVad,
     ServerVad,
     Session,
@@ -39,6 +41,7 @@ __all__ = [
     "default_transcription_session",
     "merge_session",
     "with_turn_detection_defaults",
+    "SessionKind",
 ]
 
 DEFAULT_INSTRUCTIONS = (
@@ -57,6 +60,18 @@ _SERVER_VAD_DEFAULTS = ServerVad(
 _BETA_SERVER_VAD_DEFAULTS = msgspec.structs.replace(_SERVER_VAD_DEFAULTS, idle_timeout_ms=UNSET)
 _SEMANTIC_VAD_DEFAULTS = SemanticVad(eagerness="auto", create_response=True,
                                      interrupt_response=True)
+
+SessionKind = Literal["ga", "beta", "transcription"]
+"""Whose defaults apply: a GA or beta realtime session, or a (GA) transcription session."""
+
+# A transcription session never answers, so its VAD has no response settings; the live
+# service reports only these three fields [llmgw probe 7].
+_VAD_DEFAULTS: dict[SessionKind, tuple[ServerVad, SemanticVad]] = {
+    "ga": (_SERVER_VAD_DEFAULTS, _SEMANTIC_VAD_DEFAULTS),
+    "beta": (_BETA_SERVER_VAD_DEFAULTS, _SEMANTIC_VAD_DEFAULTS),
+    "transcription": (ServerVad(threshold=0.5, prefix_padding_ms=300, silence_duration_ms=200),
+                      SemanticVad(eagerness="auto")),
+}
 
 # Structs that session.update merges field by field; everything else is replaced whole.
 _MERGED = (Session, AudioConfig, AudioInput, AudioOutput,
@@ -95,29 +110,30 @@ def default_transcription_session(*, session_id: str, now: int,
                                   lifetime_s: int = SESSION_LIFETIME_S) -> TranscriptionSession:
     """The session of a GA transcription connection (``?intent=transcription``).
 
-    Transcription is on from the start (that is the session's purpose), with
-    server VAD committing turns as in a realtime session.
+    As the live service opens it: no transcription model yet (``transcription:
+    null``; audio is committed but transcribed only once the client sets one) and
+    server VAD committing turns.
     """
     return TranscriptionSession(
         id=session_id, object="realtime.transcription_session", expires_at=now + lifetime_s,
         audio=TranscriptionAudio(input=TranscriptionAudioInput(
-            format=AudioPCM(), transcription=InputTranscription(model="gpt-4o-transcribe"),
-            noise_reduction=None, turn_detection=_SERVER_VAD_DEFAULTS)),
+            format=AudioPCM(), transcription=None, noise_reduction=None,
+            turn_detection=_VAD_DEFAULTS["transcription"][0])),
         include=None,
     )
 
 
-def with_turn_detection_defaults(value: Any, dialect: Dialect = "ga") -> Any:
+def with_turn_detection_defaults(value: Any, kind: SessionKind = "ga") -> Any:
     """A turn-detection value with the fields the client left out filled in.
 
-    The service reports every VAD field once a mode is chosen; ``None`` (manual
-    turns) stays ``None``.
+    The service reports every VAD field of the session's kind once a mode is
+    chosen; ``None`` (manual turns) stays ``None``.
     """
+    server, semantic = _VAD_DEFAULTS[kind]
     if isinstance(value, ServerVad):
-        defaults = _SERVER_VAD_DEFAULTS if dialect == "ga" else _BETA_SERVER_VAD_DEFAULTS
-        return _fill(value, defaults)
+        return _fill(value, server)
     if isinstance(value, SemanticVad):
-        return _fill(value, _SEMANTIC_VAD_DEFAULTS)
+        return _fill(value, semantic)
     return value
 
 
@@ -143,7 +159,9 @@ def merge_session(current: AnySession, update: AnySession,
     audio = merged.audio
     if isinstance(audio, (AudioConfig, TranscriptionAudio)) and isinstance(
             audio.input, (AudioInput, TranscriptionAudioInput)):
-        detection = with_turn_detection_defaults(audio.input.turn_detection, dialect)
+        kind: SessionKind = "transcription" if isinstance(merged, TranscriptionSession) else (
+            dialect)
+        detection = with_turn_detection_defaults(audio.input.turn_detection, kind)
         if detection is not audio.input.turn_detection:
             merged = msgspec.structs.replace(merged, audio=msgspec.structs.replace(
                 audio, input=msgspec.structs.replace(audio.input, turn_detection=detection)))

@@ -812,7 +812,10 @@ _TO_BETA: dict[str, Callable[[JSON], JSON]] = {
     "response.created": _field("response", _response_to_beta),
     "response.done": _field("response", _response_to_beta),
     "response.function_call_arguments.done": _without("name"),
+    # GA pads these deltas; no beta capture or SDK model has the field.
+    "response.output_text.delta": _without("obfuscation"),
     "response.output_audio_transcript.delta": _without("obfuscation"),
+    "conversation.item.input_audio_transcription.delta": _without("obfuscation"),
     "conversation.item.input_audio_transcription.completed": _without("languages"),
 }
 

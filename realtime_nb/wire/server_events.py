@@ -232,6 +232,12 @@ class _DeltaEvent(_ContentEvent, frozen=True, kw_only=True):
     delta: str
 
 
+class _PaddedDeltaEvent(_DeltaEvent, frozen=True, kw_only=True):
+    # GA pads text deltas with a random string so a frame's length does not give the
+    # words away (observed on the wire, not in the SDK models); kept so nothing is lost.
+    obfuscation: str | UnsetType = UNSET
+
+
 class _McpItemEvent(ServerEvent, frozen=True, kw_only=True):
     item_id: str
     output_index: int
@@ -308,11 +314,13 @@ class ConversationItemDeleted(_ItemIdEvent, frozen=True, kw_only=True,
 
 class InputAudioTranscriptionDelta(_ItemIdEvent, frozen=True, kw_only=True,
                                    tag="conversation.item.input_audio_transcription.delta"):
-    """A piece of the user audio's transcript."""
+    """A piece of the user audio's transcript; GA pads it with ``obfuscation`` (a random
+    string, observed on the wire, not in the SDK model)."""
 
     content_index: int | UnsetType = UNSET
     delta: str | UnsetType = UNSET
     logprobs: list[LogProb] | None | UnsetType = UNSET
+    obfuscation: str | UnsetType = UNSET
 
 
 class InputAudioTranscriptionCompleted(
@@ -450,9 +458,9 @@ class ResponseContentPartDone(_ContentPartEvent, frozen=True, kw_only=True,
     """A content part of an output item is finished."""
 
 
-class ResponseOutputTextDelta(_DeltaEvent, frozen=True, kw_only=True,
+class ResponseOutputTextDelta(_PaddedDeltaEvent, frozen=True, kw_only=True,
                               tag="response.output_text.delta"):
-    """A piece of text output (beta: ``response.text.delta``)."""
+    """A piece of text output (beta: ``response.text.delta``); GA pads it with ``obfuscation``."""
 
 
 class ResponseOutputTextDone(_ContentEvent, frozen=True, kw_only=True,
@@ -472,11 +480,10 @@ class ResponseOutputAudioDone(_ContentEvent, frozen=True, kw_only=True,
     """The audio output is complete (beta: ``response.audio.done``)."""
 
 
-class ResponseOutputAudioTranscriptDelta(_DeltaEvent, frozen=True, kw_only=True,
+class ResponseOutputAudioTranscriptDelta(_PaddedDeltaEvent, frozen=True, kw_only=True,
                                          tag="response.output_audio_transcript.delta"):
-    """A piece of the audio's transcript (beta: ``response.audio_transcript.delta``)."""
-
-    obfuscation: str | UnsetType = UNSET
+    """A piece of the audio's transcript (beta: ``response.audio_transcript.delta``); GA pads
+    it with ``obfuscation``."""
 
 
 class ResponseOutputAudioTranscriptDone(_ContentEvent, frozen=True, kw_only=True,
