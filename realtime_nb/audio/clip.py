@@ -25,7 +25,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from .g711 import pcm16_to_alaw, pcm16_to_ulaw
+from .formats import format_type, sample_rate
+from .g711 import alaw_to_pcm16, pcm16_to_alaw, pcm16_to_ulaw, ulaw_to_pcm16
 from .pcm import PCM_RATE
 
 __all__ = ["Audio", "G711_RATE"]
@@ -69,6 +70,39 @@ class Audio:
         if len(data) % 2:
             raise ValueError(f"PCM16 audio has an even number of bytes, got {len(data)}")
         return cls(np.frombuffer(bytes(data), dtype="<i2"), rate)
+
+    @classmethod
+    def from_wire(cls, data: bytes | bytearray | memoryview, format: Any = "audio/pcm") -> Audio:
+        """A clip of audio as the wire carries it in ``format`` (decoded base64).
+
+        ``format`` is a GA ``type`` (``"audio/pcm"``, ``"audio/pcmu"``,
+        ``"audio/pcma"``), a beta name or a format value. PCM16 gives a 24 kHz
+        clip; G.711 is decoded to PCM16 at its own 8 kHz (no resampling, nothing
+        invented): a reply's or an item's audio is this.
+
+        >>> Audio.from_wire(bytes(800), "audio/pcmu")
+        Audio(100 ms, 8 kHz)
+        """
+        kind = format_type(format)
+        if kind == "audio/pcmu":
+            return cls.from_bytes(ulaw_to_pcm16(data), sample_rate(kind))
+        if kind == "audio/pcma":
+            return cls.from_bytes(alaw_to_pcm16(data), sample_rate(kind))
+        return cls.from_bytes(data, sample_rate(kind))
+
+    def to_wire(self, format: Any = "audio/pcm") -> bytes:
+        """The clip as ``input_audio_buffer.append`` carries it in ``format``: PCM16 at
+        24 kHz, or G.711 at 8 kHz; resampled first when the clip's rate differs.
+
+        >>> len(Audio(np.zeros(24_000, dtype=np.int16)).to_wire("audio/pcma"))
+        8000
+        """
+        kind = format_type(format)
+        if kind == "audio/pcmu":
+            return self.to_g711("ulaw")
+        if kind == "audio/pcma":
+            return self.to_g711("alaw")
+        return self.resampled(sample_rate(kind)).to_bytes()
 
     @property
     def samples(self) -> npt.NDArray[np.int16]:
@@ -184,6 +218,10 @@ class Audio:
 
 def _to_int16(floats: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.int16]:
     """Float samples in [-1, 1] (clipped there) as int16."""
-    scaled: npt.NDArray[np.int16] = np.rint(np.clip(floats, -1.0, 1.0) * 32767.0).astype(
-        np.int16)
-    return scaled
+    # One float32 temporary, scaled, clipped and rounded in place: this runs on every
+    # sample of every file loaded.
+    scaled = np.multiply(floats, 32767.0, dtype=np.float32)
+    np.clip(scaled, -32767.0, 32767.0, out=scaled)
+    np.rint(scaled, out=scaled)
+    result: npt.NDArray[np.int16] = scaled.astype(np.int16)
+    return result

@@ -59,8 +59,7 @@ def load_audio(source: AudioSource, *, rate: int | None = None,
     frames, source_rate = _read(source, rate)
     if frames.size == 0:
         raise ValueError(f"{_describe(source)} holds no audio (0 samples)")
-    mono = frames.mean(axis=1, dtype=np.float64) if frames.ndim == 2 else frames
-    mono = np.clip(mono, -1.0, 1.0)
+    mono = np.clip(_mono(frames), -1.0, 1.0)  # a new array: the caller's is never changed
     if source_rate != to_rate:
         import soxr  # loaded on first use: building events needs no resampler
 
@@ -102,7 +101,7 @@ def _read_file(file: Path | IO[bytes], shown: str) -> tuple[npt.NDArray[np.float
     import soundfile  # loaded on first use: building events needs no codec library
 
     try:
-        samples, rate = soundfile.read(file, dtype="float64", always_2d=False)
+        samples, rate = soundfile.read(file, dtype="float32", always_2d=False)
     except soundfile.LibsndfileError as error:
         raise ValueError(f"{shown} is not audio soundfile can read (WAV, FLAC, OGG, MP3): "
                          f"{error.error_string}") from None
@@ -110,6 +109,24 @@ def _read_file(file: Path | IO[bytes], shown: str) -> tuple[npt.NDArray[np.float
         raise ValueError(f"{shown} is not audio soundfile can read (WAV, FLAC, OGG, MP3): "
                          f"{error}") from None
     return samples, int(rate)
+
+
+def _mono(frames: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float32]:
+    """The channels' average, in float32.
+
+    float32 holds 24 bits, more than the 16 the clip keeps, and halves the memory
+    traffic: 10 minutes of 44.1 kHz stereo load at over 1,000x real time
+    (benchmarks/audio.py). Channels are added column by column, which numpy does
+    at memory speed, unlike ``mean(axis=1)`` over short rows.
+    """
+    if frames.ndim == 1:
+        return frames.astype(np.float32, copy=False)
+    mono = frames[:, 0].astype(np.float32)  # a copy
+    for channel in range(1, frames.shape[1]):
+        mono += frames[:, channel]
+    if frames.shape[1] > 1:
+        mono *= np.float32(1 / frames.shape[1])
+    return mono
 
 
 def _array_floats(array: np.ndarray[Any, Any]) -> npt.NDArray[np.floating[Any]]:
