@@ -53,6 +53,8 @@ bench: $(STAMP_TEST)
 	$(BIN)/python benchmarks/codec.py
 	$(BIN)/python benchmarks/mock_load.py
 	$(BIN)/python benchmarks/roundtrip.py
+	$(BIN)/python benchmarks/conversation.py
+	$(BIN)/python benchmarks/audio.py
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -50,24 +50,45 @@ from .connection import (
     RealtimeSession,
     ReconnectPolicy,
     SendHandle,
+    SentAudio,
     SyncSession,
     connect,
     run,
 )
 from .endpoints import Target, resolve_target
 from .errors import (
+    BudgetExceeded,
     ConnectError,
     ConnectionClosed,
     DecodeError,
+    DuplicateToolOutput,
     EventTimeout,
     EventValidationError,
+    NothingToCancel,
     RealtimeError,
+    RealtimeWarning,
+    ResponseActive,
     SendQueueFull,
     ServerError,
+    SessionDiffWarning,
 )
 from .handlers import HandlerError
 from .redaction import Secret
 from .reply import FunctionCallRequest, Reply
+from .state import (
+    PRICES,
+    Conversation,
+    DiffEntry,
+    Interruption,
+    ItemPlayback,
+    Playback,
+    Prices,
+    SessionUpdates,
+    ToolCall,
+    ToolRegistry,
+    UsageRow,
+    UsageTable,
+)
 from .tape import Tape, TapeEntry
 from .wire import (
     UNSET,
@@ -121,6 +142,10 @@ __all__ = [
     # audio
     "Audio",
     "load_audio",
+    "SentAudio",
+    "Playback",
+    "ItemPlayback",
+    "Interruption",
     # parsing
     "parse_server_event",
     "parse_client_event",
@@ -164,6 +189,15 @@ __all__ = [
     "FunctionCallRequest",
     "HandlerError",
     "Tape",
+    "Conversation",
+    "ToolRegistry",
+    "ToolCall",
+    "UsageTable",
+    "UsageRow",
+    "Prices",
+    "PRICES",
+    "SessionUpdates",
+    "DiffEntry",
     "TapeEntry",
     "ClientProtocol",
     "Target",
@@ -178,4 +212,10 @@ __all__ = [
     "ServerError",
     "EventTimeout",
     "SendQueueFull",
+    "ResponseActive",
+    "RealtimeWarning",
+    "NothingToCancel",
+    "BudgetExceeded",
+    "SessionDiffWarning",
+    "DuplicateToolOutput",
 ]

@@ -27,6 +27,12 @@ __all__ = [
     "ServerError",
     "EventTimeout",
     "SendQueueFull",
+    "ResponseActive",
+    "RealtimeWarning",
+    "NothingToCancel",
+    "BudgetExceeded",
+    "SessionDiffWarning",
+    "DuplicateToolOutput",
 ]
 
 
@@ -166,3 +172,83 @@ class SendQueueFull(RealtimeError):
             "to drain)"
         )
         self.limit = limit
+
+
+class ResponseActive(RealtimeError):
+    """``response.create`` refused before sending: the default conversation has a response.
+
+    The service lets one response at a time write to the default conversation and
+    answers a second with ``conversation_already_has_active_response``; the session
+    refuses it first, so nothing is sent. Wait for the response
+    (``await session.wait_for("response.done")``), cancel it
+    (``await session.send(rt.cancel_response())``), ask for an out-of-band response
+    (``conversation="none"``, which may run beside it), or send anyway with
+    ``session.send(event, check=False)`` to see the service's own error.
+
+    Attributes:
+        response_id: the response in progress, or ``None`` when one was asked for
+            and has not started yet (``request_event_id`` names that request).
+        request_event_id: the ``event_id`` of that ``response.create``, when it is
+            the one not answered yet.
+    """
+
+    def __init__(self, response_id: str | None, request_event_id: str | None = None) -> None:
+        if response_id is not None:
+            what = f"response {response_id} is still in progress"
+        else:
+            what = (f"a response was asked for ({request_event_id or 'response.create'}) "
+                    "and has not started yet")
+        super().__init__(
+            f"not sent: {what} on the default conversation, which takes one response at a "
+            "time. Wait for it (session.wait_for('response.done')), cancel it "
+            "(rt.cancel_response()), use conversation='none' for an out-of-band response, "
+            "or send(..., check=False) to see the service's "
+            "conversation_already_has_active_response error"
+        )
+        self.response_id = response_id
+        self.request_event_id = request_event_id
+
+
+class RealtimeWarning(UserWarning):
+    """Root of the warnings realtime_nb gives about an event it still sends."""
+
+
+class NothingToCancel(RealtimeWarning):
+    """``response.cancel`` with no response in progress: the service will answer
+    ``response_cancel_not_active``. The event is sent anyway, to show it."""
+
+
+class BudgetExceeded(RealtimeError):
+    """A ``response.create`` was refused because the session's budget is spent.
+
+    Raised before anything is sent (``connect(budget_usd=...)`` or
+    ``session.usage.budget_usd``): the event never leaves. Raise the budget to go on.
+
+    Attributes:
+        spent_usd: the estimated cost of the responses so far, in US dollars.
+        budget_usd: the budget.
+    """
+
+    def __init__(self, spent_usd: float, budget_usd: float) -> None:
+        super().__init__(
+            f"budget spent: ${spent_usd:.6f} of ${budget_usd:.6f}; response.create was not "
+            "sent (raise session.usage.budget_usd to go on)"
+        )
+        self.spent_usd = spent_usd
+        self.budget_usd = budget_usd
+
+
+class SessionDiffWarning(RealtimeWarning):
+    """The session the server reports differs from what a ``session.update`` asked for.
+
+    A field changed (a number clamped), dropped or refused; ``session.last_update.diff``
+    lists each one with its path, the value asked for, the value in effect and why.
+    """
+
+
+class DuplicateToolOutput(RealtimeWarning):
+    """A second ``function_call_output`` was sent for a ``call_id`` that already has one.
+
+    Usually two owners answering the same call (a Python tool and a hand-written
+    handler, or a relay and a notebook); the model sees both outputs.
+    """

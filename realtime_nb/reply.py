@@ -10,11 +10,16 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .audio.clip import Audio
+from .audio.formats import sample_width
 from .wire.base import UNSET, WireModel
 from .wire.items import FunctionCall, Message
 from .wire.reprs import DEFAULT_AUDIO_FORMAT, describe_audio, short_repr
+
+if TYPE_CHECKING:
+    from .state.tools import ToolCall
 
 __all__ = ["Reply", "FunctionCallRequest", "ReplyCollector"]
 
@@ -61,8 +66,11 @@ class Reply:
         status: ``completed``, ``cancelled``, ``incomplete`` or ``failed``.
         text: the text output (text modality), joined.
         transcript: the transcript of the audio output.
-        audio: the audio output as raw bytes in the session's output format
-            (PCM16, 24 kHz, mono by default).
+        audio: the audio output as an :class:`~realtime_nb.Audio` clip (a player in a
+            notebook): PCM16 mono at 24 kHz, or at 8 kHz when the output format is
+            G.711 (decoded to PCM16, not resampled). ``bytes(reply.audio)`` gives
+            the PCM16 bytes; ``reply.audio.duration_ms`` how long it lasts. Empty
+            (falsy) for a text reply.
         function_calls: the function calls asked for, in order.
         usage: the token usage reported in ``response.done`` (or ``None``).
         response: the final ``Response`` from ``response.done``.
@@ -73,13 +81,16 @@ class Reply:
             ``conversation.item.truncate`` cuts after an interruption); ``""`` when
             the response added none (only function calls, or nothing).
         events: every event of the response, in order.
+        tool_calls: the Python tools (``session.tools``) run on the way to this
+            reply, each a :class:`~realtime_nb.ToolCall`: when they ran and the
+            loop went on, this is the reply to their outputs.
     """
 
     response_id: str
     status: str
     text: str
     transcript: str
-    audio: bytes
+    audio: Audio
     function_calls: tuple[FunctionCallRequest, ...]
     usage: Any
     response: Any
@@ -88,16 +99,22 @@ class Reply:
     done_ms: float
     item_id: str = ""
     events: tuple[Any, ...] = field(repr=False, default=())
+    tool_calls: tuple[ToolCall, ...] = ()
 
     def __repr__(self) -> str:
         words = self.text or self.transcript
         shown = words if len(words) <= 60 else words[:57] + "..."
         parts = [f"status={self.status!r}", f"text={shown!r}"]
         if self.audio:
-            size = describe_audio(len(self.audio), _output_format(self.response))
+            audio_format = _output_format(self.response)
+            # The size on the wire, as the events' reprs give it: G.711 is one byte a sample.
+            wire_size = self.audio.samples.size * sample_width(audio_format)
+            size = describe_audio(wire_size, audio_format)
             parts.append(f"audio=<{size}>")
         if self.function_calls:
             parts.append("calls=" + ",".join(c.name for c in self.function_calls))
+        if self.tool_calls:
+            parts.append("tools_ran=" + ",".join(c.name for c in self.tool_calls))
         total = getattr(self.usage, "total_tokens", UNSET)
         if total is not UNSET and total is not None:
             parts.append(f"tokens={total}")
@@ -198,7 +215,8 @@ class ReplyCollector:
             status=status,
             text="".join(self._text),
             transcript="".join(self._transcript),
-            audio=b"".join(base64.b64decode(chunk) for chunk in self._audio),
+            audio=Audio.from_wire(b"".join(base64.b64decode(chunk) for chunk in self._audio),
+                                  _output_format(response)),
             function_calls=tuple(calls),
             usage=usage,
             response=response,

@@ -493,3 +493,12 @@ def test_conversation_memory_is_bounded_by_size(monkeypatch: pytest.MonkeyPatch)
     assert 3 <= len(kept) < 10
     assert kept[-1].content[0].text.startswith("9 ")  # the newest stay, the oldest went
     assert driver.session.conversation._bytes <= 5_000
+
+
+def test_tool_arguments_fill_optional_parameters_of_any_of_schemas() -> None:
+    schema = {"type": "object", "properties": {
+        "city": {"type": "string"},
+        "days": {"anyOf": [{"type": "integer"}, {"type": "null"}], "default": None},
+        "unit": {"oneOf": [{"type": "null"}, {"enum": ["c", "f"]}]}}}
+    assert arguments_from_schema(schema, "Weather in Paris for 3 days?") == {
+        "city": "Paris", "days": 3, "unit": "c"}

@@ -74,14 +74,14 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, s
 
 def test_the_readme_has_the_blocks_this_test_checks() -> None:
     # A new block runs below without a word; this makes adding one a deliberate act.
-    assert len(readme_blocks()) == 4
+    assert len(readme_blocks()) == 6
 
 
 def test_the_five_line_example_talks_to_the_embedded_mock(
         executed: list[tuple[str, str, str]]) -> None:
     out, err, _ = executed[0]
-    transcript, audio_bytes, tokens = out.rsplit(" ", 2)
-    assert "Hello!" in transcript and int(audio_bytes) > 0 and int(tokens) > 0
+    transcript, audio_ms, tokens = out.rsplit(" ", 2)
+    assert "Hello!" in transcript and float(audio_ms) > 0 and int(tokens) > 0
     assert err.startswith("realtime_nb: no URL and no API key given")
 
 
@@ -100,13 +100,34 @@ def test_the_session_tour_does_what_its_comments_say(
     }
 
 
+def test_the_audio_example_sends_a_spoken_file_and_shows_the_reply_as_a_clip(
+        executed: list[tuple[str, str, str]]) -> None:
+    out, _, shown = executed[3]
+    assert out.strip()  # the reply's transcript
+    assert re.fullmatch(r"Audio\([\d,]+ ms, 24 kHz\)", shown), shown  # a player in Jupyter
+
+
+def test_the_tool_example_runs_the_tool_and_shows_the_usage_table(
+        executed: list[tuple[str, str, str]]) -> None:
+    out, _, shown = executed[4]
+    answer, call = out.splitlines()
+    assert "get_weather returned" in answer and "city Paris, temp 21" in answer
+    assert call.startswith("ToolCall(name='get_weather', arguments={'city': 'Paris', "
+                           "'unit': 'celsius'}, output='{\"city\":\"Paris\",\"temp\":21,")
+    header, *rows, total = shown.splitlines()
+    assert header.split()[:3] == ["response", "status", "in"] and "cost $" in header
+    assert len(rows) == 2  # the call, then the answer to its output
+    assert all(row.startswith("resp_") and " completed " in row for row in rows)
+    assert total.split()[:3] == ["total", "2", "resp."]
+
+
 def test_building_and_parsing_prints_the_parsed_delta(
         executed: list[tuple[str, str, str]]) -> None:
-    out, _, _ = executed[3]
+    out, _, _ = executed[5]
     assert out == "Bonjour"
 
 
 def test_the_sdk_talks_to_the_mock_in_both_dialects(
         executed: list[tuple[str, str, str]]) -> None:
-    out, _, _ = executed[4]
+    out, _, _ = executed[6]
     assert out.split() == ["session.created", "session.created"]

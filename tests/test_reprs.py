@@ -256,9 +256,10 @@ def test_a_huge_unknown_event_stays_short() -> None:
     assert pretty(event) == shown
 
 
-def _reply(audio: bytes, response: Response) -> Reply:
+def _reply(audio: bytes, response: Response, audio_format: str = "audio/pcm") -> Reply:
     return Reply(response_id="resp_1", status="completed", text="Hi.", transcript="",
-                 audio=audio, function_calls=(), usage=None, response=response,
+                 audio=rt.Audio.from_wire(audio, audio_format), function_calls=(), usage=None,
+                 response=response,
                  created_ms=1.0, first_delta_ms=2.0, done_ms=3.0)
 
 
@@ -267,7 +268,7 @@ def test_reply_shares_the_audio_summary() -> None:
         format=AudioPCM()))))
     assert "audio=<96,000 bytes, 2,000 ms PCM16 24 kHz>" in repr(pcm)
     mulaw = _reply(bytes(16_000), Response(audio=ResponseAudio(output=ResponseAudioOutput(
-        format=AudioPCMU()))))
+        format=AudioPCMU()))), "audio/pcmu")
     assert f"audio=<{describe_audio(16_000, 'audio/pcmu')}>" in repr(mulaw)
     assert "2,000 ms G.711 µ-law 8 kHz" in repr(mulaw)
     unsaid = _reply(bytes(48_000), Response())

@@ -21,6 +21,7 @@ from websockets.asyncio.server import serve
 
 import realtime_nb as rt
 from realtime_nb.mock import Faults, MockServer
+from tests.mock_sdk_helpers import mock_server
 from tests.servers import ClosingServer, EchoServer, SilentServer, SlowServer
 from tests.servers import greeting as greeting_event
 
@@ -59,7 +60,8 @@ def test_send_assigns_an_event_id_and_encodes_for_the_dialect(dialect: str) -> N
             assert (await session.recv()).type == "session.created"
             handle = await session.send(rt.create_response(output_modalities=["text"]))
             echo = await session.recv()
-            await session.send({"type": "response.create", "event_id": "mine"})
+            # The echo server never answers the first: the state would refuse a second.
+            await session.send({"type": "response.create", "event_id": "mine"}, check=False)
             second = await session.recv()
         assert isinstance(echo, rt.UnknownServerEvent) and echo.type == "echo"
         sent = echo.raw["echo"]
@@ -98,9 +100,9 @@ def test_invalid_events_are_refused_before_anything_is_sent() -> None:
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_recv_and_async_for_see_every_event_in_order(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=3) as mock:
+        async with mock_server(dialect, seed=3) as mock:
             session = await rt.connect(mock.url, dialect=dialect)
-            first = await drain_until(session, "conversation.created")
+            first = await drain_until(session, "session.created")
             reply = await session.say("Hello", output_modalities=["text"])
             await session.close()
             rest = [event async for event in session]
@@ -121,14 +123,16 @@ def test_recv_and_async_for_see_every_event_in_order(dialect: str) -> None:
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_say_gathers_a_whole_reply(dialect: str) -> None:
     async def scenario() -> tuple[rt.Reply, rt.Reply]:
-        async with MockServer(seed=5) as mock, rt.connect(mock.url, dialect=dialect) as session:
+        async with mock_server(dialect, seed=5) as mock, rt.connect(
+                mock.url, dialect=dialect) as session:
             spoken = await session.say("Say \"good morning\"")
             written = await session.say("Hello", output_modalities=["text"])
             return spoken, written
 
     spoken, written = run(scenario())
     assert spoken.status == "completed" and "good morning" in spoken.transcript.lower()
-    assert spoken.audio and len(spoken.audio) % 2 == 0  # PCM16
+    assert isinstance(spoken.audio, rt.Audio) and spoken.audio.rate == 24_000  # PCM16 24 kHz
+    assert spoken.audio.duration_ms > 0 and len(bytes(spoken.audio)) % 2 == 0
     assert written.text and not written.audio and written.transcript == ""
     for reply in (spoken, written):
         assert reply.usage.total_tokens > 0
@@ -175,7 +179,7 @@ def test_an_unread_queue_lets_its_oldest_go_but_handlers_see_everything(
     with caplog.at_level(logging.WARNING, logger="realtime_nb"):
         session, handled, queued = run(scenario())
     assert len(queued) == 5 and session.dropped_from_queue > 0
-    assert queued == ["session.created", "conversation.created", *handled][-5:]
+    assert queued == ["session.created", *handled][-5:]  # GA opens with session.created alone
     assert "response.done" in handled and "the oldest are leaving its queue" in caplog.text
 
 
@@ -333,7 +337,9 @@ def test_waiting_after_a_refused_event_raises_its_error() -> None:
             assert refused.value.client_event is bad.event
             # The refusal that arrives while waiting ends the wait as well.
             first = session.send_nowait(rt.create_response(output_modalities=["text"]))
-            second = session.send_nowait(rt.create_response(output_modalities=["text"]))
+            # check=False: the conversation state would refuse it before the server could.
+            second = session.send_nowait(rt.create_response(output_modalities=["text"]),
+                                         check=False)
             with pytest.raises(rt.ServerError, match="conversation_already_has_active_response"):
                 await second.wait_for("response.done", timeout=5)
             await first.wait_for("response.done", timeout=5)
@@ -387,14 +393,16 @@ def test_a_slow_server_times_a_wait_out_without_losing_the_late_reply() -> None:
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_errors_are_linked_to_the_event_that_caused_them(dialect: str) -> None:
     async def scenario() -> None:
-        async with MockServer(seed=1) as mock, rt.connect(mock.url, dialect=dialect) as session:
+        async with mock_server(dialect, seed=1) as mock, rt.connect(
+                mock.url, dialect=dialect) as session:
             delete = rt.delete_item("item_missing")
             with pytest.raises(rt.ServerError) as refused:
                 await session.send(delete, wait=True)
             error = refused.value
             assert error.client_event.item_id == "item_missing"
             assert error.client_event.event_id == error.event.error.event_id
-            handle = await session.send(rt.cancel_response())
+            with pytest.warns(rt.NothingToCancel):  # and sent anyway
+                handle = await session.send(rt.cancel_response())
             with pytest.raises(rt.ServerError):
                 await handle.wait()
             assert handle.error is not None and handle.error.client_event is handle.event
@@ -407,7 +415,8 @@ def test_errors_are_linked_to_the_event_that_caused_them(dialect: str) -> None:
 
 def test_an_error_nothing_caused_is_kept_without_a_cause() -> None:
     async def scenario() -> list[rt.ServerError]:
-        async with MockServer(seed=1, faults=Faults(error_after=2)) as mock, \
+        # Right after session.created, the one event a GA session opens with.
+        async with MockServer(seed=1, faults=Faults(error_after=1)) as mock, \
                 rt.connect(mock.url) as session:
             await drain_until(session, "error")
             return session.errors
@@ -708,8 +717,8 @@ def test_the_readme_example_runs(capsys: pytest.CaptureFixture[str],
     exec(f"async def example():\n{body}", namespace)
     run(namespace["example"]())
     out, err = capsys.readouterr()
-    transcript, audio_bytes, tokens = out.rsplit(" ", 2)
-    assert "Hello!" in transcript and int(audio_bytes) > 0 and int(tokens) > 0
+    transcript, audio_ms, tokens = out.rsplit(" ", 2)
+    assert "Hello!" in transcript and float(audio_ms) > 0 and int(tokens) > 0
     assert err.startswith("realtime_nb: no URL and no API key given")
 
 
@@ -720,7 +729,7 @@ def test_the_readme_example_runs(capsys: pytest.CaptureFixture[str],
 def test_a_recorded_session_tapes_every_frame_as_sent_and_saves_it(
         dialect: str, tmp_path: Path) -> None:
     async def scenario() -> rt.RealtimeSession:
-        async with MockServer(seed=1) as mock:
+        async with mock_server(dialect, seed=1) as mock:
             session = await rt.connect(mock.url, dialect=dialect, record=True)
             await session.say("Hi", output_modalities=["text"])
             await session.close()

@@ -6,6 +6,7 @@
   and widget callbacks.
 """
 
+from .audio import SentAudio
 from .connect import Connecting, connect
 from .embedded import embedded_mock, stop_embedded_mock
 from .session import ConnectionEvent, RealtimeSession, ReconnectPolicy, SendHandle
@@ -20,6 +21,7 @@ __all__ = [
     "ConnectionEvent",
     "SyncSession",
     "run",
+    "SentAudio",
     "embedded_mock",
     "stop_embedded_mock",
 ]

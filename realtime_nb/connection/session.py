@@ -27,6 +27,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -37,7 +38,7 @@ from websockets.asyncio.client import connect as ws_connect
 from ..builders import create_item, create_response, session_update, user_text
 from ..client_protocol import LINK_MEMORY, ClientProtocol, Incoming, Outgoing
 from ..codec import UnknownServerEvent
-from ..endpoints import Target
+from ..endpoints import BETA_MIGRATION, Target
 from ..errors import (
     ConnectError,
     ConnectionClosed,
@@ -50,10 +51,18 @@ from ..errors import (
 from ..handlers import Handler, HandlerError, HandlerFunction, Handlers, type_matcher
 from ..redaction import RedactingLogger, redact
 from ..reply import Reply, ReplyCollector
+from ..state.conversation import Conversation
 from ..state.observer import Observer
+from ..state.playback import Interruption, Playback
+from ..state.session_diff import SessionUpdates
+from ..state.tools import ToolCall, ToolRegistry
+from ..state.usage import Prices, UsageTable
 from ..tape import Tape
 from ..wire.base import ClientEvent, ServerEvent
+from . import audio as _audio
+from .audio import SentAudio
 from .link import Link, Message
+from .tool_runner import ToolRunner
 
 if TYPE_CHECKING:
     from .sync import SyncSession
@@ -290,7 +299,15 @@ class RealtimeSession:
             closed (or a reconnect gave up) before they could be.
         reconnects: how many times the link was re-established.
         tape: every frame sent and received, when connected with ``record=True``.
+        conversation: the items, responses and input audio as the events tell them
+            (:class:`~realtime_nb.Conversation`); it refuses a ``response.create``
+            while a response is in progress (:class:`~realtime_nb.ResponseActive`).
         close_code, close_reason: how the connection ended (``None`` while open).
+        tools: the Python functions the model may call (``@session.tool``), run
+            by the session; :attr:`tool_calls` records each call.
+        usage: tokens, cost and timings per response, and the budget.
+        last_update: the latest ``session.update`` against the session the
+            server put in effect (``diff``, ``error``).
     """
 
     def __init__(self, target: Target, *, reconnect: ReconnectPolicy | None = None,
@@ -298,7 +315,8 @@ class RealtimeSession:
                  open_timeout: float = 10.0, ping_interval: float | None = 20.0,
                  ping_timeout: float | None = 20.0, close_timeout: float = 5.0,
                  max_size: int | None = 16 * 2**20, record: bool = False,
-                 history: int = HISTORY) -> None:
+                 history: int = HISTORY, budget_usd: float | None = None,
+                 prices: Prices | Mapping[str, Prices] | None = None) -> None:
         if max_queue < 1:
             raise ValueError(f"max_queue must be at least 1, got {max_queue}")
         self.target = target
@@ -331,6 +349,19 @@ class RealtimeSession:
         self._handler_tasks: set[asyncio.Future[Any]] = set()
         self._handling = 0  # sync handlers running now (session.sync.* must not wait there)
         self.observers: list[Observer] = []
+        # Python tools, cost, requested vs effective session: state this session feeds.
+        self.tools = ToolRegistry()
+        self._tool_runner = ToolRunner(self, self.tools)
+        self.usage = UsageTable(model=target.model, prices=prices, budget_usd=budget_usd)
+        self.last_update = SessionUpdates()
+        for state in (self.tools, self._tool_runner, self.usage, self.last_update):
+            self.observe(state)
+        # Items, responses, input audio and expiry, from the events (rt.Conversation).
+        self.conversation = Conversation(target.dialect)
+        self.observers.append(self.conversation)
+        # What was heard of each assistant audio item: interrupt() truncates by it.
+        self.playback = Playback()
+        self.observers.append(self.playback)
         self._closed: ConnectionClosed | None = None
         self._closing = False
         self.handler_errors: deque[HandlerError] = deque(maxlen=1000)
@@ -411,7 +442,13 @@ class RealtimeSession:
         return self._connect_error(text, status=status, code=code)
 
     async def _greeting(self, ws: Link) -> Incoming:
-        """Read the first event: ``session.created``, or the error the service refuses with."""
+        """Read the first event: ``session.created``, or the error the service refuses with.
+
+        The service refuses a connection after the upgrade (protocol.md §5 (a)): one
+        ``error``, then a close whose reason is ``<type>.<code>``. The error becomes
+        a :class:`ConnectError` quoting the message and that close, with the error's
+        code (or, when it has none, the close code).
+        """
         timeout = self._open_timeout
         try:
             async with asyncio.timeout(timeout):
@@ -434,10 +471,25 @@ class RealtimeSession:
             raise self._connect_error(f"the first event is not valid ({error})") from None
         if incoming.event.type == "error":
             info = getattr(incoming.event, "error", None)
+            # The service's close follows in the same millisecond; wait a moment for it, so
+            # that its code and reason are the server's rather than this side's.
+            try:
+                async with asyncio.timeout(min(self._close_timeout, 1.0)):
+                    await ws.wait_closed()
+            except TimeoutError:
+                pass
             await self._close_link(ws)
             message = getattr(info, "message", "") or "error"
-            raise self._connect_error(f"the server refused the session: {message}",
-                                      code=getattr(info, "code", None) or ws.close_code)
+            error_code = getattr(info, "code", None)
+            text = f"the server refused the session: {message}"
+            if ws.protocol.close_rcvd is not None:
+                close = ws.protocol.close_rcvd
+                text += f" (close {close.code}{', ' + close.reason if close.reason else ''})"
+            if error_code == "beta_api_shape_disabled":
+                text += (". The server no longer serves the beta interface (OpenAI retired "
+                         "it; Azure deprecated its preview API on 2026-04-30). "
+                         + BETA_MIGRATION)
+            raise self._connect_error(text, code=error_code or ws.close_code)
         return incoming
 
     def _attach(self, ws: Link, greeting: Incoming) -> None:
@@ -884,6 +936,9 @@ class RealtimeSession:
             if not policy.resend and self._queue:
                 self._give_up(list(self._queue))
                 self._queue.clear()
+            # The new session's conversation is empty: give it this one's text items back.
+            for event in reversed(self.conversation.reseed_events()):
+                self._queue.appendleft(SendHandle(self, self.protocol.prepare(event)))
             if restore is not None:
                 self._queue.appendleft(SendHandle(self, restore))
             self._attach(ws, greeting)
@@ -981,22 +1036,30 @@ class RealtimeSession:
         handle = await self.send(session_update(session_fields), wait=True, timeout=timeout)
         return getattr(handle.reply, "session", None)
 
-    async def say(self, text: str, *, timeout: float | None = 60.0,
+    async def say(self, text: str, *, timeout: float | None = 60.0, interrupt: bool = False,
                   **response: Any) -> Reply:
         """Send a user message and ask for a response; return the whole :class:`Reply`.
 
         Keyword arguments go to ``response.create`` (``output_modalities=["text"]``,
-        ``instructions=...``).
+        ``instructions=...``). ``interrupt=True`` first stops the assistant
+        (:meth:`interrupt`): typing while it speaks.
 
         A response that ends ``cancelled`` or ``incomplete`` is returned (see
-        :attr:`Reply.status`); one that ends ``failed`` raises.
+        :attr:`Reply.status`); one that ends ``failed`` raises. When it calls Python
+        tools (:attr:`tools`), they run, and the reply returned is the one to their
+        outputs (``timeout`` applies to each response); :attr:`Reply.tool_calls`
+        lists the calls.
 
         Raises:
             ServerError: the server refused the message or the response.
             RealtimeError: the response ended with status ``failed``.
             EventTimeout: the response did not finish within ``timeout``.
             ConnectionClosed: the link was lost before the response finished.
+            BudgetExceeded: the budget (``connect(budget_usd=...)``) is spent;
+                nothing was sent.
         """
+        if interrupt:
+            await self.interrupt()
         return await self._reply(text, response, timeout)
 
     async def respond(self, *, timeout: float | None = 60.0, **response: Any) -> Reply:
@@ -1015,8 +1078,50 @@ class RealtimeSession:
         """
         return await self._reply(None, response, timeout)
 
+    async def send_audio(self, audio: Any, *, rate: int | None = None, chunk_ms: float = 100,
+                         realtime: bool = False, commit: bool = False,
+                         progress: bool | None = None, timeout: float | None = 30.0
+                         ) -> SentAudio:
+        """Send a clip as ``input_audio_buffer.append`` events, in the session's input format.
+
+        ``audio`` is an :class:`~realtime_nb.Audio` or anything
+        :func:`~realtime_nb.load_audio` reads (a path, a file object, bytes, an
+        array; ``rate=`` for raw bytes and arrays). It goes out as PCM16 at 24 kHz,
+        or as G.711 when ``session.audio.input.format`` is ``audio/pcmu`` or
+        ``audio/pcma``, in pieces of ``chunk_ms``; with ``realtime=True``, piece
+        *k* leaves at *k* x ``chunk_ms`` from the start, as from a microphone (for
+        server VAD demos). ``commit=True`` then sends ``input_audio_buffer.commit``
+        and waits for ``committed``. Clips over 5 s show a progress bar
+        (``progress=True``/``False`` to force).
+
+        Example: ``await session.send_audio(rt.load_audio("question.wav"), commit=True)``.
+
+        Raises:
+            EventValidationError: ``chunk_ms`` is not above 0, or makes a piece over
+                the service's 15 MiB per append; nothing was sent.
+            TypeError, ValueError, FileNotFoundError: ``audio`` is not audio.
+            ServerError: with ``commit=True``, the server refused the commit.
+        """
+        return await _audio.send_audio(self, audio, rate=rate, chunk_ms=chunk_ms,
+                                       realtime=realtime, commit=commit, progress=progress,
+                                       timeout=timeout)
+
+    async def interrupt(self, *, timeout: float | None = 10.0) -> Interruption:
+        """Stop the assistant where the listener is: cancel, then truncate what was heard.
+
+        Cancels the active response (if any), then truncates the item being
+        played (:attr:`playback`) at its played position, clamped to the audio
+        received for it; skips the truncate (saying why) when nothing of it was
+        played, as the service refuses a truncate before an item's first audio.
+        Waits for both answers and returns an :class:`Interruption`.
+        """
+        return await _audio.interrupt(self, timeout=timeout)
+
     async def _reply(self, text: str | None, response: Mapping[str, Any],
                      timeout: float | None) -> Reply:
+        wanted = create_response(**response)
+        self.conversation.check(wanted)  # ResponseActive before the message goes out too
+        self.usage.before_send(wanted)  # BudgetExceeded, likewise
         started = time.perf_counter()
         # Everything is kept from the start: the response's first events can arrive
         # in the same read as response.created, before this coroutine learns its id.
@@ -1037,7 +1142,8 @@ class RealtimeSession:
         try:
             if text is not None:
                 item = await self.send(create_item(user_text(text)))
-            request = await self.send(create_response(**response))
+            # Marked before it leaves: the tool loop's follow-up is then this call's to ask.
+            request = await self.send(self._tool_runner.drive(wanted))
             created = await request.wait(timeout)
             response_id.append(created.response.id)  # type: ignore[union-attr]
             if not any(is_done(event) for event, _ in arrived):
@@ -1057,7 +1163,28 @@ class RealtimeSession:
             details = getattr(reply.response, "status_details", None)
             error = getattr(details, "error", None)
             raise RealtimeError(f"The response failed: {getattr(error, 'message', error)}")
-        return reply
+        return await self._tool_runner.finish(reply, response, timeout)
+
+    def tool(self, function: Callable[..., Any] | None = None, *, name: str | None = None,
+             description: str | None = None) -> Any:
+        """Register a Python function as a tool the model may call (``session.tools.add``).
+
+        A decorator, bare or with arguments; the schema comes from the signature,
+        the description from the docstring::
+
+            @session.tool
+            def get_weather(city: str, unit: Literal["C", "F"] = "C") -> dict:
+                '''The weather now in a city.'''
+                return {"city": city, "temp": 21, "unit": unit}
+
+        See :class:`~realtime_nb.ToolRegistry` for what happens when the model calls it.
+        """
+        return self.tools.add(function, name=name, description=description)
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """Every call of a Python tool so far (:class:`~realtime_nb.ToolCall`), oldest first."""
+        return list(self.tools.calls)
 
     @property
     def sync(self) -> SyncSession:
@@ -1082,6 +1209,16 @@ class RealtimeSession:
     def session(self) -> Any:
         """The effective session, from the last ``session.created`` or ``session.updated``."""
         return self.protocol.session
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the service will end this session (``session.created``'s ``expires_at``)."""
+        return self.conversation.expires_at
+
+    @property
+    def expires_in(self) -> float | None:
+        """Seconds left before the service ends the session (``None`` if it did not say)."""
+        return self.conversation.expires_in
 
     @property
     def pending(self) -> tuple[ClientEvent, ...]:

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from ..reply import Reply
+    from ..state.playback import Interruption
     from ..wire.base import ClientEvent
+    from .audio import SentAudio
     from .session import RealtimeSession, SendHandle
 
 __all__ = ["run", "SyncSession", "background_loop"]
@@ -150,6 +152,14 @@ class SyncSession:
     def update(self, *, timeout: float | None = 30.0, **session_fields: Any) -> Any:
         """See :meth:`RealtimeSession.update`."""
         return self._run(self.session.update(timeout=timeout, **session_fields))
+
+    def send_audio(self, audio: Any, **options: Any) -> SentAudio:
+        """See :meth:`RealtimeSession.send_audio`."""
+        return self._run(self.session.send_audio(audio, **options))
+
+    def interrupt(self, *, timeout: float | None = 10.0) -> Interruption:
+        """See :meth:`RealtimeSession.interrupt`."""
+        return self._run(self.session.interrupt(timeout=timeout))
 
     def close(self) -> None:
         """See :meth:`RealtimeSession.close`."""

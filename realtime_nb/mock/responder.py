@@ -407,6 +407,13 @@ def _value_for(schema: Any, words: _Words, depth: int) -> Any:
         return schema["enum"][0]
     if "const" in schema:
         return schema["const"]
+    for key in ("anyOf", "oneOf"):
+        # An optional parameter is "X or null": fill in the X, as a model would.
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches:
+            chosen = next((b for b in branches if isinstance(b, Mapping)
+                           and b.get("type") != "null"), branches[0])
+            return _value_for(chosen, words, depth + 1)
     kind = schema.get("type", "object" if "properties" in schema else "string")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
