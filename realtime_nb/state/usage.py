@@ -39,8 +39,8 @@ from ..errors import BudgetExceeded
 from ..wire.base import UNSET, ClientEvent
 from .observer import Observer
 
-__all__ = ["Prices", "PRICES", "PRICES_AS_OF", "UsageRow", "UsageTotal", "UsageTable",
-           "prices_for"]
+__all__ = ["Prices", "PRICES", "PRICES_AS_OF", "TokenCounts", "UsageRow", "UsageTotal",
+           "UsageTable", "prices_for"]
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,36 @@ def prices_for(model: str | None, table: Mapping[str, Prices] = PRICES) -> Price
     return table.get(model) or table.get(_DATE.sub("", model))
 
 
-@dataclass(frozen=True)
-class UsageRow:
+@dataclass(frozen=True, kw_only=True)
+class TokenCounts:
+    """Token counts by kind, as ``response.done``'s ``usage`` reports them.
+
+    ``cached_*`` tokens are part of the input counts.
+    """
+
+    input_tokens: int
+    output_tokens: int
+    input_text: int
+    input_audio: int
+    input_image: int
+    cached_tokens: int
+    cached_text: int
+    cached_audio: int
+    cached_image: int
+    output_text: int
+    output_audio: int
+
+    @property
+    def uncached_input(self) -> int:
+        """Input tokens billed at the full price: ``input_tokens - cached_tokens``."""
+        return self.input_tokens - self.cached_tokens
+
+
+_SUMMED = tuple(f.name for f in fields(TokenCounts))
+
+
+@dataclass(frozen=True, kw_only=True)
+class UsageRow(TokenCounts):
     """One finished response's tokens, cost and timings.
 
     Token counts come from ``response.done``'s ``usage``. ``cached_*`` tokens are
@@ -144,35 +172,14 @@ class UsageRow:
     response_id: str
     status: str
     model: str | None
-    input_tokens: int
-    output_tokens: int
-    input_text: int
-    input_audio: int
-    input_image: int
-    cached_tokens: int
-    cached_text: int
-    cached_audio: int
-    cached_image: int
-    output_text: int
-    output_audio: int
     cost_usd: float | None
     first_delta_ms: float | None
     first_audio_ms: float | None
     done_ms: float | None
 
-    @property
-    def uncached_input(self) -> int:
-        """Input tokens billed at the full price: ``input_tokens - cached_tokens``."""
-        return self.input_tokens - self.cached_tokens
 
-
-_SUMMED = ("input_tokens", "output_tokens", "input_text", "input_audio", "input_image",
-           "cached_tokens", "cached_text", "cached_audio", "cached_image", "output_text",
-           "output_audio")
-
-
-@dataclass(frozen=True)
-class UsageTotal:
+@dataclass(frozen=True, kw_only=True)
+class UsageTotal(TokenCounts):
     """The sums of every row's token counts, and of their costs.
 
     ``cost_usd`` sums the rows that have one (``None`` when none has);
@@ -180,24 +187,8 @@ class UsageTotal:
     """
 
     responses: int
-    input_tokens: int
-    output_tokens: int
-    input_text: int
-    input_audio: int
-    input_image: int
-    cached_tokens: int
-    cached_text: int
-    cached_audio: int
-    cached_image: int
-    output_text: int
-    output_audio: int
     cost_usd: float | None
     unpriced: int = 0
-
-    @property
-    def uncached_input(self) -> int:
-        """Input tokens billed at the full price."""
-        return self.input_tokens - self.cached_tokens
 
 
 def _count(details: Any, key: str) -> int:
@@ -429,10 +420,13 @@ class UsageTable(Observer):
             output_audio = _count(outputs, "audio_tokens")
         else:
             output_text, output_audio = output_tokens, 0
-        row = UsageRow(response_id, status, model, input_tokens, output_tokens, input_text,
-                       input_audio, input_image, cached, cached_text, cached_audio,
-                       cached_image, output_text, output_audio, None, first_delta_ms,
-                       first_audio_ms, done_ms)
+        row = UsageRow(
+            response_id=response_id, status=status, model=model, input_tokens=input_tokens,
+            output_tokens=output_tokens, input_text=input_text, input_audio=input_audio,
+            input_image=input_image, cached_tokens=cached, cached_text=cached_text,
+            cached_audio=cached_audio, cached_image=cached_image, output_text=output_text,
+            output_audio=output_audio, cost_usd=None, first_delta_ms=first_delta_ms,
+            first_audio_ms=first_audio_ms, done_ms=done_ms)
         return replace(row, cost_usd=self._cost_of(row)) if priced else row
 
     # -- showing -----------------------------------------------------------------------------
@@ -477,7 +471,8 @@ class UsageTable(Observer):
                               "install: pip install pandas") from None
         records = [{**{f.name: getattr(row, f.name) for f in fields(row)},
                     "uncached_input": row.uncached_input} for row in self.rows]
-        columns = [f.name for f in fields(UsageRow)] + ["uncached_input"]
+        columns = ["response_id", "status", "model", *_SUMMED, "cost_usd", "first_delta_ms",
+                   "first_audio_ms", "done_ms", "uncached_input"]
         return pandas.DataFrame.from_records(records, columns=columns)
 
 
