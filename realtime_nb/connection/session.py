@@ -348,7 +348,11 @@ class RealtimeSession:
         self._inflight = 0
         self._handler_tasks: set[asyncio.Future[Any]] = set()
         self._handling = 0  # sync handlers running now (session.sync.* must not wait there)
-        self.observers: list[Observer] = []
+        self._observers: list[Observer] = []
+        # Bound methods of the observers that define them: each event pays only for those.
+        self._checkers: list[Callable[..., None]] = []
+        self._senders: list[Callable[[ClientEvent], None]] = []
+        self._receivers: list[Callable[[Any], None]] = []
         # Python tools, cost, requested vs effective session: state this session feeds.
         self.tools = ToolRegistry()
         self._tool_runner = ToolRunner(self, self.tools)
@@ -358,10 +362,10 @@ class RealtimeSession:
             self.observe(state)
         # Items, responses, input audio and expiry, from the events (rt.Conversation).
         self.conversation = Conversation(target.dialect)
-        self.observers.append(self.conversation)
+        self.observe(self.conversation)
         # What was heard of each assistant audio item: interrupt() truncates by it.
         self.playback = Playback()
-        self.observers.append(self.playback)
+        self.observe(self.playback)
         self._closed: ConnectionClosed | None = None
         self._closing = False
         self.handler_errors: deque[HandlerError] = deque(maxlen=1000)
@@ -527,8 +531,11 @@ class RealtimeSession:
         event = incoming.event
         self._received += 1
         self._history.append(event)
-        for observer in self.observers:
-            self._feed(observer.received, event)
+        for received in self._receivers:
+            try:
+                received(event)
+            except Exception:  # state must never stop the stream
+                self._observer_failed(received, event)
         waiter = self._inbox_waiter
         if waiter is not None and not waiter.done():
             self._inbox_waiter = None
@@ -557,19 +564,28 @@ class RealtimeSession:
             self._call_handlers(handlers, event)
 
     @staticmethod
-    def _feed(method: Callable[[Any], None], event: Any) -> None:
-        # State must never stop the stream; a bug in it is logged where it happened.
-        try:
-            method(event)
-        except Exception:
-            logger.exception("%s failed on %s", getattr(method, "__qualname__", method),
-                             getattr(event, "type", "?"))
+    def _observer_failed(method: Callable[[Any], None], event: Any) -> None:
+        # A bug in state is logged where it happened; the stream goes on.
+        logger.exception("%s failed on %s", getattr(method, "__qualname__", method),
+                         getattr(event, "type", "?"))
 
     def observe(self, observer: Observer) -> Observer:
         """Keep ``observer`` current with this session's events (see
         :mod:`realtime_nb.state.observer`); returns it."""
-        self.observers.append(observer)
+        self._observers.append(observer)
+        kind = type(observer)
+        if kind.before_send is not Observer.before_send:
+            self._checkers.append(observer.before_send)
+        if kind.sent is not Observer.sent:
+            self._senders.append(observer.sent)
+        if kind.received is not Observer.received:
+            self._receivers.append(observer.received)
         return observer
+
+    @property
+    def observers(self) -> tuple[Observer, ...]:
+        """The state objects this session feeds, in the order they were added."""
+        return tuple(self._observers)
 
     def _call_handlers(self, handlers: tuple[Handler, ...], event: Any) -> None:
         for handler in handlers:
@@ -812,8 +828,8 @@ class RealtimeSession:
     def _prepare(self, event: ClientEvent | Mapping[str, Any], check: bool = True
                  ) -> SendHandle:
         outgoing = self.protocol.prepare(event)
-        for observer in self.observers:
-            observer.before_send(outgoing.event, check=check)  # may refuse: nothing sent
+        for before_send in self._checkers:
+            before_send(outgoing.event, check=check)  # may refuse: nothing sent
         handle = SendHandle(self, outgoing)
         if self._closed is not None:
             self._give_up([handle])
@@ -828,8 +844,11 @@ class RealtimeSession:
             return  # a retry after a reconnect: linked already
         handles[handle.event_id] = handle
         handle.sent_after = self._received
-        for observer in self.observers:
-            self._feed(observer.sent, handle.event)
+        for sent in self._senders:
+            try:
+                sent(handle.event)
+            except Exception:  # state must never stop the stream
+                self._observer_failed(sent, handle.event)
         if len(handles) > LINK_MEMORY:
             handles.popitem(last=False)
         self.protocol.record_sent(handle.outgoing)

@@ -34,3 +34,7 @@ __all__ = [
     *_client_all,
     *_server_all,
 ]
+
+from .base import cache_event_types as _cache_event_types
+
+_cache_event_types()
