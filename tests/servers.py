@@ -315,6 +315,9 @@ class SilentServer:
         self.requests: list[dict[str, str]] = []
         self._server: asyncio.Server | None = None
         self._transports: list[asyncio.Transport] = []
+        # Python 3.13's StreamWriter closes its transport when collected: a hung server
+        # must keep its writers, or the client sees the connection drop instead.
+        self._writers: list[asyncio.StreamWriter] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._port = 0
 
@@ -343,6 +346,7 @@ class SilentServer:
         self._tasks.add(task)
         transport = cast(asyncio.Transport, writer.transport)
         self._transports.append(transport)
+        self._writers.append(writer)
         try:
             head = await reader.readuntil(b"\r\n\r\n")
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
