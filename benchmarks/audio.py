@@ -82,7 +82,8 @@ def snr_db(clip: rt.Audio, hz: float = 1000.0, amplitude: float = 0.5,
            edge_ms: float = 50.0) -> float:
     """A clip of a sine against the ideal sine at the clip's rate, leaving out the edges
     (the same measure as ``tests/test_audio.py``)."""
-    reference = sine(clip.rate, clip.duration_ms / 1000, hz, amplitude) * 32767
+    # 32768: the scale load_audio reads and writes int16 with.
+    reference = sine(clip.rate, clip.duration_ms / 1000, hz, amplitude) * 32768
     got = clip.samples.astype(np.float64)
     edge = round(edge_ms * clip.rate / 1000)
     reference, got = reference[edge:-edge], got[edge:-edge]

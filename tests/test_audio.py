@@ -26,7 +26,8 @@ def snr_db(clip: rt.Audio, hz: float = 1000.0, amplitude: float = 0.5,
            edge_ms: float = 50.0) -> float:
     """Signal-to-noise of a clip of a sine against the ideal sine at the clip's rate,
     leaving out the filter's start and end."""
-    reference = sine(clip.rate, clip.duration_ms / 1000, hz, amplitude) * 32767
+    # 32768: the scale load_audio reads and writes int16 with.
+    reference = sine(clip.rate, clip.duration_ms / 1000, hz, amplitude) * 32768
     got = clip.samples.astype(np.float64)
     edge = round(edge_ms * clip.rate / 1000)
     reference, got = reference[edge:-edge], got[edge:-edge]
@@ -84,7 +85,7 @@ def test_already_24k_mono_pcm16_passes_through_unchanged() -> None:
 def test_floats_beyond_full_scale_are_clipped_and_channels_averaged() -> None:
     stereo = np.stack([np.full(240, 3.0), np.full(240, -1.0)], axis=1)
     assert set(rt.load_audio(stereo, rate=24_000).samples.tolist()) == {32767}
-    assert set(rt.load_audio(stereo * -1, rate=24_000).samples.tolist()) == {-32767}
+    assert set(rt.load_audio(stereo * -1, rate=24_000).samples.tolist()) == {-32768}
     left_right = np.stack([np.full(240, 0.5), np.full(240, -0.5)], axis=1)
     assert set(rt.load_audio(left_right, rate=24_000).samples.tolist()) == {0}
 
@@ -190,3 +191,12 @@ def test_plot_draws_the_waveform() -> None:
     matplotlib.use("Agg")
     ax = rt.Audio(np.zeros(240)).plot()
     assert ax.get_xlabel() == "ms"
+
+
+def test_raw_bytes_with_a_rate_are_never_sniffed_as_a_file() -> None:
+    # -1025 is 0xFBFF: little-endian, the bytes start with an MP3 frame header.
+    samples = np.full(9600, -1025, dtype="<i2")
+    clip = rt.load_audio(samples.tobytes(), rate=24_000)
+    assert clip.duration_ms == 400 and set(clip.samples.tolist()) == {-1025}
+    riff = np.frombuffer(b"RIFF" * 100, dtype="<i2")  # a first sample pair spelling RIFF
+    assert np.array_equal(rt.load_audio(riff.tobytes(), rate=24_000).samples, riff)

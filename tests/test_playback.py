@@ -68,6 +68,30 @@ def feed(playback: Playback, *events: Any) -> None:
         playback.received(each)
 
 
+def session_created(session_id: str) -> Any:
+    return event("session.created", session={"type": "realtime", "id": session_id,
+                                             "object": "realtime.session",
+                                             "model": "gpt-realtime"})
+
+
+def test_a_new_session_ends_what_the_old_one_was_playing() -> None:
+    # After a reconnect the old response never finishes and its item cannot be cut:
+    # interrupt() must aim at the new session's audio, and the clock must play it.
+    clock = Clock()
+    playback = Playback(clock=clock)
+    feed(playback, session_created("sess_1"), created("resp_1"), delta("item_1", 300))
+    playback.sent(rt.create_response().with_event_id("evt_pending"))
+    clock.advance(100)  # the link drops with item_1 at 100 of 300 ms
+    feed(playback, session_created("sess_2"), created("resp_2"), delta("item_2", 2000, "resp_2"))
+    clock.advance(1000)
+    assert playback.active_response == "resp_2"
+    assert playback["item_1"].stopped and playback["item_1"].played_ms == 100
+    assert playback["item_2"].played_ms == 1000 and playback.playing is not None
+    assert playback.playing.item_id == "item_2"
+    plan = playback.plan_interrupt()
+    assert (plan.response_id, plan.item_id, plan.audio_end_ms) == ("resp_2", "item_2", 1000)
+
+
 def test_the_clock_plays_at_1x_from_the_first_delta_and_waits_for_more() -> None:
     clock = Clock()
     playback = Playback(clock=clock)

@@ -297,7 +297,9 @@ def test_plan_picks_the_python_tool_calls_and_decides_whether_to_go_on() -> None
                                                  {"type": "function", "name": "lookup"}]}}))
     assert registry.missing == ("plan_trip",)
     registry.remove("plan_trip")
-    assert [tool["name"] for tool in published[-1]] == ["lookup"]
+    # The hand-set plan_trip gave way to the Python one; with that gone, it is back.
+    assert published[-1] == [{"type": "function", "name": "lookup"},
+                             {"type": "function", "name": "plan_trip"}]
     with pytest.raises(KeyError, match="No Python tool named 'plan_trip'"):
         registry.remove("plan_trip")
 
@@ -466,6 +468,21 @@ def test_an_async_tool_is_awaited_on_the_event_loop_with_its_timeout() -> None:
     assert second.tool_calls[0].error == "get_weather timed out after 0.2 s"
 
 
+def test_a_tools_own_timeout_is_its_failure_not_the_runners() -> None:
+    async def get_weather(city: str) -> str:
+        """Weather from a feed that does not answer."""
+        raise rt.EventTimeout("feed.update", 1.0)  # a TimeoutError, raised by the tool
+
+    async def scenario() -> rt.Reply:
+        async with MockServer(seed=1) as mock, rt.connect(mock.url) as session:
+            session.tool(get_weather)
+            return await session.say("Weather in Lima?", output_modalities=["text"])
+
+    [call] = run(scenario()).tool_calls
+    assert call.error is not None
+    assert call.error.startswith("get_weather failed: EventTimeout: no 'feed.update'")
+
+
 def test_functions_that_are_not_python_tools_stay_the_users_to_answer() -> None:
     lookup = {"type": "function", "name": "lookup_word", "description": "Define a word.",
               "parameters": {"type": "object", "properties": {"word": {"type": "string"}}}}
@@ -557,3 +574,27 @@ def test_tools_can_be_added_from_another_thread_and_removed() -> None:
     assert [tool.name for tool in added.tools] == ["weather_now"]
     assert added.tools[0].description == "Current weather for a city."
     assert removed.tools == []
+
+
+def test_a_removed_python_tool_leaves_and_a_hand_tool_of_its_name_stays() -> None:
+    registry = ToolRegistry()
+    published: list[list[dict[str, Any]]] = []
+    registry.publisher = published.append
+
+    def lookup(word: str) -> str:
+        """Find a word."""
+        return word
+
+    def weather(city: str) -> str:
+        """The weather."""
+        return city
+
+    registry.add(lookup)
+    registry.sent(rt.session_update({"tools": published[-1]}))  # the session sent it
+    registry.remove("lookup")
+    assert published[-1] == []  # the Python tool left; it was never the user's
+    registry.add(weather)
+    hand = {"type": "function", "name": "lookup", "parameters": {"type": "object"}}
+    registry.sent(rt.session_update({"tools": [hand]}))  # the user's own lookup, by hand
+    assert [tool["name"] for tool in published[-1]] == ["lookup", "weather"]
+    assert published[-1][0] == hand

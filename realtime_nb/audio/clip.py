@@ -217,11 +217,16 @@ class Audio:
 
 
 def _to_int16(floats: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.int16]:
-    """Float samples in [-1, 1] (clipped there) as int16."""
+    """Float samples in [-1, 1] (clipped there) as int16.
+
+    The scale is 32768, the inverse of reading int16 as ``x / 32768`` (as soundfile
+    does), so PCM16 that goes through floats unchanged comes back bit for bit; +1.0
+    clips to 32767.
+    """
     # One float32 temporary, scaled, clipped and rounded in place: this runs on every
     # sample of every file loaded.
-    scaled = np.multiply(floats, 32767.0, dtype=np.float32)
-    np.clip(scaled, -32767.0, 32767.0, out=scaled)
+    scaled = np.multiply(floats, 32768.0, dtype=np.float32)
+    np.clip(scaled, -32768.0, 32767.0, out=scaled)
     np.rint(scaled, out=scaled)
     result: npt.NDArray[np.int16] = scaled.astype(np.int16)
     return result

@@ -41,7 +41,8 @@ def load_audio(source: AudioSource, *, rate: int | None = None,
             the bytes of such a file; raw PCM16 little-endian bytes (with
             ``rate=``); or a numpy array (with ``rate=``), shaped ``(frames,)`` or
             ``(frames, channels)`` as soundfile returns it, integer or float.
-        rate: the sample rate of raw bytes and arrays (files carry their own).
+        rate: the sample rate of raw PCM16 bytes and arrays; bytes given with a rate
+            are raw PCM16 (files carry their own rate: give their bytes without one).
         to_rate: the rate of the clip returned: 24 kHz, the API's, by default.
 
     Channels are averaged to mono; floats are clipped to [-1, 1]; the rate is
@@ -77,7 +78,9 @@ def _read(source: AudioSource, rate: int | None) -> tuple[npt.NDArray[np.floatin
         return _array_floats(source), rate
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
-        if not data.startswith(_CONTAINERS):
+        # With rate= the bytes are raw PCM16 whatever they start with: a first sample of
+        # -1025 reads as an MP3 frame header, and sniffing would decode noise as MP3.
+        if rate is not None or not data.startswith(_CONTAINERS):
             if rate is None:
                 raise ValueError(
                     f"{len(data):,} bytes that are not an audio file (WAV, FLAC, OGG, MP3): "

@@ -86,9 +86,11 @@ async def send_audio(session: RealtimeSession, audio: Any, *, rate: int | None =
                      sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> SentAudio:
     """See :meth:`RealtimeSession.send_audio`; ``clock`` and ``sleep`` pace ``realtime=True``
     (injectable for tests)."""
-    clip = _as_audio(audio, rate)
     fmt = session_format(session.session, "input")
-    pieces = chunks(clip, fmt, chunk_ms)  # checks chunk_ms before encoding anything
+    # Decoding a file, resampling and encoding take a while for long clips: in a worker
+    # thread, so the session keeps receiving (and answering pings) meanwhile.
+    clip = await asyncio.to_thread(_as_audio, audio, rate)
+    pieces = await asyncio.to_thread(chunks, clip, fmt, chunk_ms)  # checks chunk_ms first
     show = progress if progress is not None else clip.duration_ms > PROGRESS_AFTER_MS
     bar = _progress_bar(round(pieces.duration_ms), show)
     handles: list[SendHandle] = []

@@ -203,17 +203,22 @@ class ToolRunner(Observer):
                             str(refused), 0.0, response_id)
         timeout = self.registry.timeout
         started = time.perf_counter()
+        deadline = asyncio.timeout(timeout)
         try:
-            if tool.is_async:
-                result = await asyncio.wait_for(tool.call(arguments), timeout)
-            else:
-                # A thread keeps the receive loop going; one that times out runs on unseen.
-                result = await asyncio.wait_for(asyncio.to_thread(tool.call, arguments),
-                                                timeout)
+            async with deadline:
+                if tool.is_async:
+                    result = await tool.call(arguments)
+                else:
+                    # A thread keeps the receive loop going; one that times out runs on unseen.
+                    result = await asyncio.to_thread(tool.call, arguments)
             output = encode_output(result)
             failure: str | None = None
-        except TimeoutError:
-            failure = f"{tool.name} timed out after {timeout:g} s"
+        except TimeoutError as exc:
+            if deadline.expired():
+                failure = f"{tool.name} timed out after {timeout:g} s"
+            else:  # the tool's own (an rt.EventTimeout from a wait inside it, say)
+                failure = f"{tool.name} failed: {type(exc).__name__}: {exc}"
+                logger.warning("%s", failure, exc_info=(type(exc), exc, exc.__traceback__))
         except Exception as exc:
             failure = f"{tool.name} failed: {type(exc).__name__}: {exc}"
             logger.warning("%s", failure, exc_info=(type(exc), exc, exc.__traceback__))

@@ -231,11 +231,26 @@ class Playback(Observer):
             if deleted is not None:
                 deleted.stopped = True
         elif kind in ("session.created", "session.updated"):
+            if kind == "session.created":
+                self._new_session()
             self._output_format = session_format(event.session, "output")
         elif kind == "error":
             caused_by = getattr(getattr(event, "error", None), "event_id", None)
             if isinstance(caused_by, str):
                 self._requested.pop(caused_by, None)
+
+    def _new_session(self) -> None:
+        """A new server session (after a reconnect): nothing of the old one plays on.
+
+        Its responses will never send ``response.done`` and its items cannot be
+        truncated any more; left active, they would be what ``interrupt()`` cancels
+        and cuts, and the 1x clock would wait on them forever.
+        """
+        self._advance()
+        self._active.clear()
+        self._requested.clear()
+        for track in self._tracks.values():
+            track.complete = track.stopped = True
 
     def _track(self, item_id: str, response_id: str) -> _Track:
         track = self._tracks.get(item_id)

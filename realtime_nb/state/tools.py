@@ -435,7 +435,9 @@ class ToolRegistry(Observer):
         self.duplicates: list[str] = []
         self.missing: tuple[str, ...] = ()
         self._tools: dict[str, PythonTool] = {}
-        self._ever: set[str] = set()  # names ever registered: not "tools set by hand"
+        # The definitions sent for Python tools, now or before: a tool in an update that
+        # equals one of them is ours, not one set by hand.
+        self._published: dict[str, dict[str, Any]] = {}
         self._requested: list[dict[str, Any]] = []  # the tools of the last update sent
         self._answered: OrderedDict[str, None] = OrderedDict()
         self._streak = 0
@@ -465,7 +467,7 @@ class ToolRegistry(Observer):
             return lambda fn: self.add(fn, name=name, description=description)
         tool = python_tool(function, name, description)
         self._tools[tool.name] = tool
-        self._ever.add(tool.name)
+        self._published[tool.name] = tool.definition()
         self._publish()
         return function
 
@@ -496,10 +498,13 @@ class ToolRegistry(Observer):
     def tool_list(self) -> list[dict[str, Any]]:
         """The session's whole tool list: the tools set by hand, then the Python tools.
 
-        A hand-set tool of the same name as a Python tool (registered now or
-        before) gives way to it.
+        A hand-set tool of the same name as a registered Python tool gives way to
+        it; a tool exactly as a Python tool was sent is that Python tool (gone
+        once it is removed), and any other is the user's own.
         """
-        by_hand = [tool for tool in self._requested if tool.get("name") not in self._ever]
+        by_hand = [tool for tool in self._requested
+                   if tool.get("name") not in self._tools
+                   and self._published.get(tool.get("name", "")) != tool]
         return by_hand + [tool.definition() for tool in self._tools.values()]
 
     def _publish(self) -> None:
