@@ -25,7 +25,9 @@ from realtime_nb.mock.responses import RATE_LIMITS_AFTER_MS, Emit
 from realtime_nb.mock.speech import speech_with_silence, synthesize
 from realtime_nb.wire import server_events as se
 
-from .mock_sdk_helpers import AUDIO_BLOCK, shape
+from .mock_sdk_helpers import AUDIO_RESPONSE as AUDIO_RESPONSES
+from .mock_sdk_helpers import FUNCTION_CALL_RESPONSE as FUNCTION_CALL_RESPONSES
+from .mock_sdk_helpers import TEXT_RESPONSE, USER_ITEM, VAD_TURN, shape
 
 JSON = dict[str, Any]
 
@@ -57,68 +59,14 @@ BINARY_ERROR: JSON = {
 
 # -- the captured sequences ------------------------------------------------------------------
 
-USER_TEXT_ITEM = ["conversation.item.added", "conversation.item.done"]
-
-# Probe 8, one response cycle: the user's item, then the response, then the rate limits.
-CAPTURED_TEXT_RESPONSE = [
-    "response.created",
-    "response.output_item.added",
-    "conversation.item.added",
-    "response.content_part.added",
-    "response.output_text.delta",
-    "response.output_text.done",
-    "response.content_part.done",
-    "conversation.item.done",
-    "response.output_item.done",
-    "response.done",
-    "rate_limits.updated",
-]
-
-# §5 (d) (first lines [S-ga-cap]) with the item's end as probe 8 shows it.
-AUDIO_RESPONSE = [
-    "response.created",
-    "response.output_item.added",
-    "conversation.item.added",
-    "response.content_part.added",
-    AUDIO_BLOCK,
-    "response.content_part.done",
-    "conversation.item.done",
-    "response.output_item.done",
-    "response.done",
-    "rate_limits.updated",
-]
-
-# §5 (f), with the item's end as probe 8 shows it.
-FUNCTION_CALL_RESPONSE = [
-    "response.created",
-    "response.output_item.added",
-    "conversation.item.added",
-    "response.function_call_arguments.delta",
-    "response.function_call_arguments.done",
-    "conversation.item.done",
-    "response.output_item.done",
-    "response.done",
-    "rate_limits.updated",
-]
-
-# The beta capture [S-beta-txt]: no conversation.item.done, so the item ends with
-# response.output_item.done; then response.done and the rate limits.
-BETA_TEXT_RESPONSE = [
-    "response.created",
-    "response.output_item.added",
-    "conversation.item.created",
-    "response.content_part.added",
-    "response.text.delta",
-    "response.text.done",
-    "response.content_part.done",
-    "response.output_item.done",
-    "response.done",
-    "rate_limits.updated",
-]
-
-VAD_COMMIT = ["input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
-              "input_audio_buffer.committed", "conversation.item.added",
-              "conversation.item.done"]
+# The sequences themselves are the ones the SDK tests check (protocol.md §5, with the
+# item's end as probe 8 shows it); here they are replayed as the capture's client sent.
+USER_TEXT_ITEM = USER_ITEM["ga"]
+CAPTURED_TEXT_RESPONSE = TEXT_RESPONSE["ga"]  # probe 8, one response cycle
+AUDIO_RESPONSE = AUDIO_RESPONSES["ga"]
+FUNCTION_CALL_RESPONSE = FUNCTION_CALL_RESPONSES["ga"]
+BETA_TEXT_RESPONSE = TEXT_RESPONSE["beta"]  # [S-beta-txt]: no conversation.item.done
+VAD_COMMIT = VAD_TURN["ga"][:5]
 
 WEATHER_TOOL: JSON = {
     "type": "function", "name": "get_weather", "description": "Weather for a city",
