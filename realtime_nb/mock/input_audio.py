@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from ..audio.formats import bytes_per_ms
 from ..audio.g711 import alaw_to_pcm16, ulaw_to_pcm16
 from ..wire import AudioFormat, AudioPCMA, AudioPCMU
-from .formats import bytes_per_ms
 
 __all__ = ["InputAudioBuffer", "MAX_APPEND_BYTES", "MAX_BUFFERED_MS", "MIN_COMMIT_MS"]
 

@@ -30,7 +30,8 @@ from typing import Any, Protocol
 import msgspec
 import numpy as np
 
-from ..audio.g711 import pcm16_to_alaw, pcm16_to_ulaw
+from ..audio.clip import Audio
+from ..audio.formats import FormatType, bytes_per_ms, format_type
 from ..wire import (
     UNSET,
     AudioFormat,
@@ -70,7 +71,6 @@ from ..wire import (
     Usage,
 )
 from .conversation import Conversation, item_added, item_finished, server_view
-from .formats import FormatKey, bytes_per_ms, format_key
 from .ids import IdFactory
 from .responder import Reply
 from .speech import speech_duration_ms, synthesize
@@ -383,7 +383,7 @@ class ResponseRun:
                     **common, delta=words[0], obfuscation=self._padding()), at)  # type: ignore[arg-type]
                 next_word = 1
             wire_audio, encoded = _speech_audio(text, str(plan.voice),
-                                                format_key(plan.output_format), chunk)
+                                                format_type(plan.output_format), chunk)
             for start, delta in zip(range(0, len(wire_audio), chunk), encoded, strict=True):
                 if self.cancelling:
                     break
@@ -515,7 +515,7 @@ def _chunks(text: str, size: int) -> list[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _speech_audio(text: str, voice: str, fmt: FormatKey,
+def _speech_audio(text: str, voice: str, fmt: FormatType,
                   chunk: int) -> tuple[bytes, tuple[str, ...]]:
     """The model's speech for ``text`` in an output format, and its base64 deltas.
 
@@ -528,12 +528,6 @@ def _speech_audio(text: str, voice: str, fmt: FormatKey,
     return audio, deltas
 
 
-def _encode_output(pcm: np.ndarray[Any, Any], fmt: FormatKey) -> bytes:
-    """Model audio in an output format (G.711 is 8 kHz: every third sample, after a
-    three-tap average as a crude anti-alias filter)."""
-    if fmt in ("pcmu", "pcma"):
-        usable = len(pcm) - len(pcm) % 3
-        narrow = pcm[:usable].astype(np.int32).reshape(-1, 3).mean(axis=1).astype("<i2")
-        raw = narrow.tobytes()
-        return pcm16_to_ulaw(raw) if fmt == "pcmu" else pcm16_to_alaw(raw)
-    return pcm.astype("<i2", copy=False).tobytes()
+def _encode_output(pcm: np.ndarray[Any, Any], fmt: FormatType) -> bytes:
+    """Model audio (24 kHz PCM16) in an output format: G.711 is resampled to 8 kHz."""
+    return Audio(pcm).to_wire(fmt)

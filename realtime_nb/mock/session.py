@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from ..audio.formats import bytes_per_ms, sample_rate
 from ..audio.pcm import PCM_RATE
 from ..codec import parse_client_event
 from ..errors import DecodeError, EventValidationError
@@ -90,7 +91,6 @@ from ..wire import (
 )
 from . import service_errors as refuse
 from .conversation import Conversation, item_added, item_finished
-from .formats import bytes_per_ms, sample_rate
 from .ids import IdFactory, Obfuscator
 from .input_audio import (
     MAX_APPEND_BYTES,

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from .items import bytes_per_ms
+from ..audio.formats import bytes_per_ms
 
 __all__ = ["InputBuffer", "SpeechSegment", "VAD_RETAIN_MS"]
 

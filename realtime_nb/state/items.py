@@ -31,12 +31,11 @@ from typing import Any
 from msgspec import UNSET
 
 from ..audio.clip import Audio
-from ..audio.g711 import alaw_to_pcm16, ulaw_to_pcm16
+from ..audio.formats import bytes_per_ms, format_type, sample_width
 from ..wire.base import WireModel
-from ..wire.reprs import AUDIO_FORMATS, DEFAULT_AUDIO_FORMAT, short_repr
+from ..wire.reprs import DEFAULT_AUDIO_FORMAT, short_repr
 
-__all__ = ["Item", "Part", "TEXT_KINDS", "AUDIO_KINDS", "bytes_per_ms", "decode_audio",
-           "format_of"]
+__all__ = ["Item", "Part", "TEXT_KINDS", "AUDIO_KINDS", "decode_audio", "format_of"]
 
 TEXT_KINDS = frozenset({"input_text", "output_text"})
 """Content part types whose words are :attr:`Item.text`."""
@@ -46,27 +45,10 @@ AUDIO_KINDS = frozenset({"input_audio", "output_audio"})
 
 _FINAL_STATUSES = frozenset({"completed", "incomplete"})
 
-# The wire's audio formats, by GA format ``type``: how to turn their bytes into PCM16.
-_DECODERS = {"audio/pcmu": ulaw_to_pcm16, "audio/pcma": alaw_to_pcm16}
-
-
-def bytes_per_ms(audio_format: str) -> int:
-    """Bytes one millisecond of ``audio_format`` takes (48 for PCM16 24 kHz, 8 for G.711).
-
-    >>> bytes_per_ms("audio/pcm"), bytes_per_ms("audio/pcmu")
-    (48, 8)
-    """
-    rate, width, _ = AUDIO_FORMATS.get(audio_format, AUDIO_FORMATS[DEFAULT_AUDIO_FORMAT])
-    return rate * width // 1000
-
-
 def format_of(value: Any) -> str | None:
-    """The GA format ``type`` of an audio format model (``AudioPCM()`` -> ``"audio/pcm"``)."""
-    if isinstance(value, WireModel):
-        tag = value.__struct_config__.tag
-        if isinstance(tag, str):
-            return tag
-    return None
+    """The GA format ``type`` of an audio format model (``AudioPCM()`` -> ``"audio/pcm"``),
+    ``None`` for anything else (the event did not say: keep what is known)."""
+    return format_type(value) if isinstance(value, WireModel) else None
 
 
 def decode_audio(chunks: Sequence[str | bytes], audio_format: str, start_ms: float = 0.0,
@@ -74,7 +56,7 @@ def decode_audio(chunks: Sequence[str | bytes], audio_format: str, start_ms: flo
     """``chunks`` of ``audio_format`` (base64 text as received, or bytes as appended) as a
     PCM16 clip, cut to ``[start_ms, end_ms)``.
 
-    G.711 decodes to PCM16 at 8 kHz; PCM16 stays at 24 kHz.
+    G.711 decodes to PCM16 at 8 kHz; PCM16 stays at 24 kHz (:meth:`Audio.from_wire`).
 
     >>> decode_audio([base64.b64encode(bytes(4800)).decode()], "audio/pcm", end_ms=50)
     Audio(50 ms, 24 kHz)
@@ -82,16 +64,12 @@ def decode_audio(chunks: Sequence[str | bytes], audio_format: str, start_ms: flo
     data = b"".join(base64.b64decode(chunk) if isinstance(chunk, str) else chunk
                     for chunk in chunks)
     per_ms = bytes_per_ms(audio_format)
-    rate, width, _ = AUDIO_FORMATS.get(audio_format, AUDIO_FORMATS[DEFAULT_AUDIO_FORMAT])
+    width = sample_width(audio_format)
     start = max(0, int(start_ms * per_ms))
     start -= start % width
     end = len(data) if end_ms is None else max(start, int(end_ms * per_ms))
     data = data[start:end]
-    data = data[: len(data) - len(data) % width]
-    decoder = _DECODERS.get(audio_format)
-    if decoder is not None:
-        data = decoder(data)
-    return Audio.from_bytes(data, rate)
+    return Audio.from_wire(data[: len(data) - len(data) % width], audio_format)
 
 
 def base64_length(text: str) -> int:
