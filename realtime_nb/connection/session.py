@@ -353,16 +353,18 @@ class RealtimeSession:
         self._checkers: list[Callable[..., None]] = []
         self._senders: list[Callable[[ClientEvent], None]] = []
         self._receivers: list[Callable[[Any], None]] = []
+        # Items, responses, input audio and expiry, from the events (rt.Conversation);
+        # first, so that the state after it (usage's timings) sees each event applied.
+        self.conversation = Conversation(target.dialect)
+        self.observe(self.conversation)
         # Python tools, cost, requested vs effective session: state this session feeds.
         self.tools = ToolRegistry()
         self._tool_runner = ToolRunner(self, self.tools)
-        self.usage = UsageTable(model=target.model, prices=prices, budget_usd=budget_usd)
+        self.usage = UsageTable(model=target.model, prices=prices, budget_usd=budget_usd,
+                                conversation=self.conversation)
         self.last_update = SessionUpdates()
         for state in (self.tools, self._tool_runner, self.usage, self.last_update):
             self.observe(state)
-        # Items, responses, input audio and expiry, from the events (rt.Conversation).
-        self.conversation = Conversation(target.dialect)
-        self.observe(self.conversation)
         # What was heard of each assistant audio item: interrupt() truncates by it.
         self.playback = Playback()
         self.observe(self.playback)
@@ -575,7 +577,10 @@ class RealtimeSession:
         self._observers.append(observer)
         kind = type(observer)
         if kind.before_send is not Observer.before_send:
-            self._checkers.append(observer.before_send)
+            # Checked in reverse: state observed first (the conversation, which notes a
+            # request as pending when it lets it through) hears last, once the others
+            # (a spent budget) had their chance to refuse it.
+            self._checkers.insert(0, observer.before_send)
         if kind.sent is not Observer.sent:
             self._senders.append(observer.sent)
         if kind.received is not Observer.received:

@@ -7,7 +7,8 @@ new code in the session:
 
 * :meth:`Observer.before_send`, before an event is queued: raising refuses it
   and nothing is sent (a ``response.create`` while a response is active, a
-  spent budget);
+  spent budget). Observers are asked in the reverse of the order they were
+  added, so the first one added hears last, only of events no other refused;
 * :meth:`Observer.sent`, when it is written to the connection;
 * :meth:`Observer.received`, for every server event, before handlers and
   waiters see it, so that they see the state it leads to.

@@ -37,6 +37,7 @@ import msgspec
 
 from ..errors import BudgetExceeded
 from ..wire.base import UNSET, ClientEvent
+from .conversation import Conversation
 from .observer import Observer
 
 __all__ = ["Prices", "PRICES", "PRICES_AS_OF", "TokenCounts", "UsageRow", "UsageTotal",
@@ -225,7 +226,11 @@ class UsageTable(Observer):
         prices: a :class:`Prices` for every response, or a table by model
             (merged over :data:`PRICES`); ``None`` for :data:`PRICES`.
         budget_usd: refuse ``response.create`` once the estimated cost reaches this.
-        clock: the time in seconds (``time.perf_counter``); tests give their own.
+        conversation: where the responses' timings come from: the session's
+            :class:`~realtime_nb.Conversation`, fed before this table. Without one,
+            the table keeps a conversation of its own and feeds it what it is fed.
+        clock: the time in seconds for that conversation of its own
+            (``time.perf_counter``); tests give their own.
 
     Attributes:
         rows: one per finished response, oldest first.
@@ -235,18 +240,18 @@ class UsageTable(Observer):
     def __init__(self, *, model: str | None = None,
                  prices: Prices | Mapping[str, Prices] | None = None,
                  budget_usd: float | None = None,
+                 conversation: Conversation | None = None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.rows: list[UsageRow] = []
         self.budget_usd = budget_usd
         self.model = model
-        self._clock = clock
+        # The conversation already pairs each response with its request and times it;
+        # the session's is shared, a table on its own feeds one of its own.
+        self._own = conversation is None
+        self.conversation = Conversation(clock=clock) if conversation is None else conversation
         self._warned: set[str] = set()
         self._prices: Prices | dict[str, Prices] = PRICES
         self.prices = prices
-        # response.create events sent and not answered yet: (event_id, when), oldest first.
-        self._creates: list[tuple[str, float]] = []
-        # Per response in progress: [started, first delta, first audio].
-        self._open: dict[str, list[float | None]] = {}
 
     # -- prices ------------------------------------------------------------------------------
 
@@ -343,53 +348,38 @@ class UsageTable(Observer):
             raise BudgetExceeded(self.spent_usd, self.budget_usd)
 
     def sent(self, event: ClientEvent) -> None:
-        """Note when each ``response.create`` left: its response's timings start there."""
-        if event.type == "response.create":
-            self._creates.append((event.event_id or "", self._clock()))
+        """Feed the table's own conversation (the session feeds a shared one itself)."""
+        if self._own:
+            self.conversation.sent(event)
 
     def received(self, event: Any) -> None:
-        """Time the responses' events and add a row at each ``response.done``."""
+        """Follow the model, and add a row at each ``response.done``."""
+        if self._own:
+            self.conversation.received(event)
         kind = event.type
-        if kind == "response.created":
-            now = self._clock()
-            started = self._creates.pop(0)[1] if self._creates else now
-            self._open[str(event.response.id)] = [started, None, None]
-        elif kind in ("session.created", "session.updated"):
+        if kind in ("session.created", "session.updated"):
             model = getattr(event.session, "model", None)
             if isinstance(model, str):
                 self.model = model
-            if kind == "session.created":  # a new connection: the old one's requests are gone
-                self._creates.clear()
-                self._open.clear()
-        elif kind == "error":
-            # A refused response.create starts no response: its time is not the next one's.
-            cause = getattr(event.error, "event_id", None)
-            self._creates = [entry for entry in self._creates if entry[0] != cause]
         elif kind == "response.done":
             self._done(event.response)
-        elif kind in _DELTAS:
-            times = self._open.get(getattr(event, "response_id", ""))
-            if times is not None:
-                now = self._clock()
-                if times[1] is None:
-                    times[1] = now
-                if kind == "response.output_audio.delta" and times[2] is None:
-                    times[2] = now
 
     def _done(self, response: Any) -> None:
         response_id = str(response.id)
-        times = self._open.pop(response_id, None)
-        now = self._clock()
-        started = times[0] if times is not None else None
+        timed = self.conversation._responses.get(response_id)
+        # From the response.create; from response.created for one voice activity started.
+        started = None if timed is None else (timed.requested_at or timed.created_at)
 
         def ms(at: float | None) -> float | None:
             return None if at is None or started is None else round((at - started) * 1000, 3)
 
         usage = _plain(response.usage)
-        first_delta, first_audio = (times[1], times[2]) if times is not None else (None, None)
         status = response.status if isinstance(response.status, str) else ""
-        self.rows.append(self._row(response_id, status, self.model, usage, ms(first_delta),
-                                   ms(first_audio), ms(now)))
+        self.rows.append(self._row(
+            response_id, status, self.model, usage,
+            ms(None if timed is None else timed.first_delta_at),
+            ms(None if timed is None else timed.first_audio_at),
+            ms(None if timed is None else timed.done_at)))
 
     def _row(self, response_id: str, status: str, model: str | None, usage: Any,
              first_delta_ms: float | None, first_audio_ms: float | None,
@@ -474,12 +464,6 @@ class UsageTable(Observer):
         columns = ["response_id", "status", "model", *_SUMMED, "cost_usd", "first_delta_ms",
                    "first_audio_ms", "done_ms", "uncached_input"]
         return pandas.DataFrame.from_records(records, columns=columns)
-
-
-_DELTAS = frozenset({
-    "response.output_text.delta", "response.output_audio.delta",
-    "response.output_audio_transcript.delta", "response.function_call_arguments.delta",
-})
 
 
 def _plain(usage: Any) -> Any:
