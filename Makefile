@@ -36,7 +36,17 @@ demo: $(STAMP_DEMO)
 	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
 		$(if $(filter 0,$(shell id -u)),--allow-root,) quickstart.ipynb
 
-test: $(STAMP_TEST)
+# The real-browser test drives Debian's chromium; it is installed with apt when missing
+# (never a browser downloaded from elsewhere).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMIUM):
+	@echo "make: installing Debian's chromium for the real-browser test (apt-get install chromium)"
+	$(SUDO) apt-get install -y -q chromium >/dev/null || \
+		($(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null)
+
+test: $(STAMP_TEST) $(CHROMIUM)
 	$(BIN)/ruff check realtime_nb tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/python -m pytest --doctest-modules realtime_nb tests \
