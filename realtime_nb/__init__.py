@@ -22,6 +22,8 @@ The public surface, bottom to top:
 '{"type":"response.create","event_id":"evt_1","response":{"modalities":["text"]}}'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .audio import Audio, load_audio
 from .builders import (
     append_audio,
@@ -218,4 +220,19 @@ __all__ = [
     "BudgetExceeded",
     "SessionDiffWarning",
     "DuplicateToolOutput",
+    # widgets
+    "ControlPanel",
 ]
+
+if TYPE_CHECKING:
+    from .widgets import ControlPanel
+
+
+def __getattr__(name: str) -> Any:
+    # The panel is imported on first use: ipywidgets brings IPython, about 0.4 s, which
+    # scripts and the mock server do not need.
+    if name == "ControlPanel":
+        from .widgets import ControlPanel
+
+        return ControlPanel
+    raise AttributeError(f"module 'realtime_nb' has no attribute {name!r}")

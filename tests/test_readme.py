@@ -22,7 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Run right after the block of that index, in the same kernel: what the block left behind.
 CHECKS = {
-    1: """
+    0: """
+import json
+print(json.dumps({
+    "same_session": panel.session is session,
+    "reply": reply.status,
+    "logged": panel.log.counts["response.done"],
+    "target": session.target.kind,
+}))
+""",
+    2: """
 import json
 print(json.dumps({
     "cleared": session.errors[-1].event.error.code,
@@ -74,12 +83,20 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, s
 
 def test_the_readme_has_the_blocks_this_test_checks() -> None:
     # A new block runs below without a word; this makes adding one a deliberate act.
-    assert len(readme_blocks()) == 6
+    assert len(readme_blocks()) == 7
+
+
+def test_the_panel_example_opens_a_panel_that_code_drives_too(
+        executed: list[tuple[str, str, str]]) -> None:
+    _, err, _ = executed[0]
+    assert "Traceback" not in err
+    facts = json.loads(executed[1][0])
+    assert facts == {"same_session": True, "reply": "completed", "logged": 1, "target": "mock"}
 
 
 def test_the_five_line_example_talks_to_the_embedded_mock(
         executed: list[tuple[str, str, str]]) -> None:
-    out, err, _ = executed[0]
+    out, err, _ = executed[2]
     transcript, audio_ms, tokens = out.rsplit(" ", 2)
     assert "Hello!" in transcript and float(audio_ms) > 0 and int(tokens) > 0
     assert err.startswith("realtime_nb: no URL and no API key given")
@@ -87,12 +104,12 @@ def test_the_five_line_example_talks_to_the_embedded_mock(
 
 def test_the_session_tour_does_what_its_comments_say(
         executed: list[tuple[str, str, str]]) -> None:
-    out, _, shown = executed[1]
+    out, _, shown = executed[3]
     assert "item_not_found: Item with item_id 'nope'" in out
     # The handler printed the events of the responses asked for after it was registered.
     assert out.splitlines()[1:] == ["completed"] * 3
     assert shown.startswith("Reply(status='completed'")  # session.sync.say("Hi"), shown
-    facts = json.loads(executed[2][0])
+    facts = json.loads(executed[4][0])
     assert facts == {
         "cleared": "item_not_found", "cause": "conversation.item.delete",
         "done_is_its_own": True, "reply": ["completed", True, True],
@@ -102,14 +119,14 @@ def test_the_session_tour_does_what_its_comments_say(
 
 def test_the_audio_example_sends_a_spoken_file_and_shows_the_reply_as_a_clip(
         executed: list[tuple[str, str, str]]) -> None:
-    out, _, shown = executed[3]
+    out, _, shown = executed[5]
     assert out.strip()  # the reply's transcript
     assert re.fullmatch(r"Audio\([\d,]+ ms, 24 kHz\)", shown), shown  # a player in Jupyter
 
 
 def test_the_tool_example_runs_the_tool_and_shows_the_usage_table(
         executed: list[tuple[str, str, str]]) -> None:
-    out, _, shown = executed[4]
+    out, _, shown = executed[6]
     answer, call = out.splitlines()
     assert "get_weather returned" in answer and "city Paris, temp 21" in answer
     assert call.startswith("ToolCall(name='get_weather', arguments={'city': 'Paris', "
@@ -123,11 +140,11 @@ def test_the_tool_example_runs_the_tool_and_shows_the_usage_table(
 
 def test_building_and_parsing_prints_the_parsed_delta(
         executed: list[tuple[str, str, str]]) -> None:
-    out, _, _ = executed[5]
+    out, _, _ = executed[7]
     assert out == "Bonjour"
 
 
 def test_the_sdk_talks_to_the_mock_in_both_dialects(
         executed: list[tuple[str, str, str]]) -> None:
-    out, _, _ = executed[6]
+    out, _, _ = executed[8]
     assert out.split() == ["session.created", "session.created"]

@@ -587,6 +587,15 @@ class RealtimeSession:
             self._receivers.append(observer.received)
         return observer
 
+    def unobserve(self, observer: Observer) -> None:
+        """Stop feeding ``observer`` (a panel letting go of a session it did not open)."""
+        if observer not in self._observers:
+            return
+        self._observers.remove(observer)
+        for methods in (self._checkers, self._senders, self._receivers):
+            methods[:] = [method for method in methods
+                          if getattr(method, "__self__", None) is not observer]
+
     @property
     def observers(self) -> tuple[Observer, ...]:
         """The state objects this session feeds, in the order they were added."""
@@ -1243,6 +1252,12 @@ class RealtimeSession:
     def expires_in(self) -> float | None:
         """Seconds left before the service ends the session (``None`` if it did not say)."""
         return self.conversation.expires_in
+
+    @property
+    def history(self) -> tuple[AnyEvent, ...]:
+        """The latest server events received (up to ``history`` of them), oldest first:
+        where state attached after connecting (the control panel's log) starts from."""
+        return tuple(self._history)
 
     @property
     def pending(self) -> tuple[ClientEvent, ...]:
