@@ -27,7 +27,7 @@ import json
 print(json.dumps({
     "same_session": panel.session is session,
     "reply": reply.status,
-    "logged": panel.log.counts["response.done"],
+    "logged": panel.events.counts["response.done"],
     "target": session.target.kind,
 }))
 """,

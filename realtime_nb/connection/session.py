@@ -1254,6 +1254,12 @@ class RealtimeSession:
         return self.conversation.expires_in
 
     @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop the session was opened on (only it may drive the connection);
+        ``None`` before the first connection."""
+        return self._loop
+
+    @property
     def history(self) -> tuple[AnyEvent, ...]:
         """The latest server events received (up to ``history`` of them), oldest first:
         where state attached after connecting (the control panel's log) starts from."""

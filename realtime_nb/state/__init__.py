@@ -4,6 +4,7 @@ See :mod:`realtime_nb.state.observer` for how a session feeds each object.
 """
 
 from .conversation import Conversation
+from .event_log import EventLog, LogEntry
 from .items import Item
 from .observer import Observer
 from .playback import Interruption, ItemPlayback, Playback
@@ -15,4 +16,4 @@ from .usage import PRICES, Prices, UsageRow, UsageTable, UsageTotal
 __all__ = ["Observer", "Conversation", "Item", "ResponseState", "ToolRegistry", "ToolCall",
            "PythonTool", "UsageTable", "UsageRow", "UsageTotal", "Prices", "PRICES",
            "SessionUpdates", "UpdateRecord", "DiffEntry", "Playback", "ItemPlayback",
-           "Interruption"]
+           "Interruption", "EventLog", "LogEntry"]

@@ -7,6 +7,7 @@ keeps; a :class:`~realtime_nb.widgets.view.Refresher` redraws them in batches.
 
 from __future__ import annotations
 
+from .panel import ControlPanel
 from .view import Refresher, View
 
-__all__ = ["Refresher", "View"]
+__all__ = ["ControlPanel", "Refresher", "View"]

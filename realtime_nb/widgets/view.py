@@ -21,10 +21,11 @@ batches a second.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import time
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import ipywidgets as widgets
 
@@ -34,9 +35,45 @@ from ..wire.base import ClientEvent
 if TYPE_CHECKING:
     from ..connection.session import RealtimeSession
 
-__all__ = ["View", "Refresher"]
+__all__ = ["View", "Refresher", "Work", "start_task"]
 
 logger = logging.getLogger("realtime_nb.widgets")
+
+_T = TypeVar("_T")
+
+Work = asyncio.Future[_T] | concurrent.futures.Future[_T]
+"""What :func:`start_task` returns: a task on this thread's loop, or a future from another's."""
+
+
+def start_task(session: RealtimeSession | None, work: Coroutine[Any, Any, _T]) -> Work[_T]:
+    """Start ``work`` on ``session``'s event loop and return at once (for button callbacks).
+
+    In a notebook a widget callback runs on the kernel's loop, which is the
+    session's when it was made in a cell: the work becomes a task there. A
+    session on another thread's loop (made from plain code) gets it through
+    ``run_coroutine_threadsafe``. With no session (opening one), the work runs
+    on this thread's loop, else on the shared background loop that runs sessions
+    made outside any loop.
+
+    Raises:
+        RuntimeError: the session's loop is not running (closed, or never started);
+            ``work`` is closed unstarted.
+    """
+    loop = session.loop if session is not None else None
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is not None and (loop is None or loop is running):
+        return asyncio.ensure_future(work)
+    if loop is None and session is None:
+        from ..connection.sync import background_loop
+
+        loop = background_loop()
+    if loop is not None and loop.is_running():
+        return asyncio.run_coroutine_threadsafe(work, loop)
+    work.close()
+    raise RuntimeError("The session's event loop is not running: connect again.")
 
 
 class View:
@@ -100,10 +137,10 @@ class Refresher(Observer):
         return view
 
     # Observer: an event only marks the views stale.
-    def sent(self, event: ClientEvent) -> None:  # noqa: D102 - see Observer
+    def sent(self, event: ClientEvent) -> None:
         self.mark()
 
-    def received(self, event: Any) -> None:  # noqa: D102 - see Observer
+    def received(self, event: Any) -> None:
         self.mark()
 
     def mark(self) -> None:
