@@ -184,3 +184,25 @@ def test_disconnect_and_reconnect_from_the_bar() -> None:
         await until(lambda: second.state == "closed")
 
     run(main)
+
+
+def test_ten_thousand_streamed_events_keep_the_log_bounded() -> None:
+    async def main() -> None:
+        session = await rt.connect("mock", quiet=True, max_queue=20_000)
+        panel = ControlPanel(session, log_capacity=2_000)
+        chunk = rt.append_audio(bytes(480))  # 10 ms
+        for _ in range(3_400):
+            session.send_nowait(chunk)
+            session.send_nowait(rt.clear_audio())  # answered: input_audio_buffer.cleared
+        await until(lambda: panel.events.counts["input_audio_buffer.cleared"] == 3_400, 60)
+        log = panel.events
+        assert log.total > 10_000  # 6,800 sent, 3,400 answers, the greeting
+        assert log.kept == 2_000 and log.dropped == log.total - 2_000
+        panel.refresher.flush()
+        status = panel.log_view.status.value
+        assert f"{log.dropped:,}" in status and "2,000" in status
+        assert len(panel.log_view.lines.options) <= 300  # the view draws the newest only
+        panel.close()
+        await session.close()
+
+    run(main)
