@@ -65,6 +65,7 @@ bench: $(STAMP_TEST)
 	$(BIN)/python benchmarks/roundtrip.py
 	$(BIN)/python benchmarks/conversation.py
 	$(BIN)/python benchmarks/audio.py
+	$(BIN)/python benchmarks/panel.py
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -104,7 +104,7 @@ class ConnectionBar(View):
                 "openai" if url is None else "url")
         wide = widgets.Layout(width="auto", min_width="9em")
         self.target = widgets.Dropdown(options=TARGETS, value=kind, description="Target",
-                                       layout=widgets.Layout(width="15em"))
+                                       layout=widgets.Layout(width="19em"))
         self.url = widgets.Text(value=url if kind == "url" else "", placeholder="ws://host:port/v1/realtime",
                                 description="URL", layout=wide)
         self.azure_endpoint = widgets.Text(value=initial.get("azure_endpoint") or "",

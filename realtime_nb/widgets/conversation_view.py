@@ -147,10 +147,14 @@ class ItemRow:
         if clip is None:  # counted but not kept (keep_audio=False)
             return
         if self.player is None:
-            self.player = widgets.Audio(format="wav", autoplay=False, controls=True, loop=False)
+            # Made with its value: an empty player is an empty blob in the browser, which
+            # Chromium reports as a console error (ERR_REQUEST_RANGE_NOT_SATISFIABLE).
+            self.player = widgets.Audio(value=clip.to_wav(), format="wav", autoplay=False,
+                                        controls=True, loop=False)
             self.player.add_class("rtnb-player")
             self.box.children = (self.html, self.player)
-        self.player.value = clip.to_wav()
+        else:
+            self.player.value = clip.to_wav()
         self._player_ms = ms
 
 

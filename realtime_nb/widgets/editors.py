@@ -541,7 +541,13 @@ class Group(Editor):
         super().__init__(spec, form, parent)
         self.always = shown or spec.required
         self.children = [make_editor(child, form, self) for child in spec.children]
-        box = widgets.VBox([child.widget for child in self.children])
+        box = widgets.VBox([child.widget for child in self.children
+                            if not child.spec.server_set])
+        server_set = [child.widget for child in self.children if child.spec.server_set]
+        if server_set:  # kept (the models take them), but out of a learner's way
+            box.children = (*box.children, widgets.Accordion(
+                children=[widgets.VBox(server_set)], selected_index=None,
+                titles=("set by the server (sent only if filled in)",)))
         self.accordion: widgets.Accordion | None = None
         if shown or not spec.path:
             self.widget = box

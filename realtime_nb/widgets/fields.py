@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import typing
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ __all__ = [
     "Bounds",
     "Hint",
     "HINTS",
+    "first_line",
     "NAME_KINDS",
     "Variant",
     "FieldSpec",
@@ -147,6 +149,8 @@ class Hint:
         suggestions: values offered in a text field (``"root"`` for ``previous_item_id``).
         prefill: follow the playback until the user edits the field.
         note: a few words shown beside the field.
+        server_set: the server fills it in (a session's id, expiry, secret): the
+            models accept it, so the form keeps it, but out of the way.
     """
 
     kind: FieldKind | None = None
@@ -155,6 +159,7 @@ class Hint:
     suggestions: tuple[str, ...] = ()
     prefill: PrefillSource | None = None
     note: str = ""
+    server_set: bool = False
 
 
 _LONG = Hint(kind="long_text")
@@ -187,6 +192,8 @@ HINTS: dict[str, Hint] = {
     "conversation.item.truncate:item_id": Hint(prefill="playing_item"),
     "audio_end_ms": Hint(prefill="played_ms", note="follows playback until edited"),
     "event_id": Hint(note="empty: the session sets one"),
+    **{f"session.{name}": Hint(server_set=True, note="the server sets it")
+       for name in ("id", "object", "expires_at", "client_secret")},
 }
 """Presentation hints by field path; ``"<event type>:<path>"`` applies to one event only
 (looked up first). Everything else about a field comes from its type."""
@@ -240,7 +247,7 @@ class FieldSpec:
         tag_field, tag: the tag a ``struct`` carries (``type: "server_vad"``), if any.
         type_name: the type, in words (``"list[FunctionTool | McpTool]"``).
         doc: the first line of the model's docstring, for a struct.
-        suggestions, prefill, note: from :data:`HINTS`.
+        suggestions, prefill, note, server_set: from :data:`HINTS`.
     """
 
     path: str
@@ -263,6 +270,7 @@ class FieldSpec:
     suggestions: tuple[str, ...] = ()
     prefill: PrefillSource | None = None
     note: str = ""
+    server_set: bool = False
 
     def walk(self) -> Iterator[FieldSpec]:
         """This spec and every spec below it (the fields of every variant included)."""
@@ -359,9 +367,15 @@ def _type_name(info: mi.Type) -> str:
     return names.get(type(info), type(info).__name__)
 
 
-def _doc(cls: type) -> str:
+def first_line(cls: type) -> str:
+    """The first line of ``cls``'s docstring, its reST literals as plain text (for a form).
+
+    >>> from realtime_nb.wire.client_events import SessionUpdate
+    >>> first_line(SessionUpdate)
+    'Change the session; the server answers session.updated with the full config.'
+    """
     text = (cls.__doc__ or "").strip()
-    return text.splitlines()[0] if text else ""
+    return re.sub(r"``(.+?)``", r"\1", text.splitlines()[0]) if text else ""
 
 
 def template(info: mi.Type, depth: int = 0) -> Any:
@@ -434,6 +448,7 @@ def _spec(info: mi.Type, place: _Place) -> FieldSpec:
         "nullable": nullable, "default": default,
         "type_name": " | ".join(_type_name(member) for member in members),
         "suggestions": hint.suggestions, "prefill": hint.prefill, "note": hint.note,
+        "server_set": hint.server_set,
     }
     kind, extra = _classify(members, nullable, place)
     if hint.kind is not None and kind in ("text", "long_text", "item_id", "response_id"):
@@ -509,7 +524,7 @@ def _struct(info: mi.StructType, place: _Place) -> dict[str, Any]:
         child = _Place(place.event_type, path, fld.encode_name, fld.required, default, seen)
         children.append(_spec(fld.type, child))
     return {"children": tuple(children), "tag_field": info.tag_field,
-            "tag": info.tag if isinstance(info.tag, str) else None, "doc": _doc(info.cls),
+            "tag": info.tag if isinstance(info.tag, str) else None, "doc": first_line(info.cls),
             "type_name": info.cls.__name__}
 
 

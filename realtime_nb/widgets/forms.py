@@ -21,7 +21,7 @@ import base64
 import html
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -41,7 +41,7 @@ from .editors import (
     Picker,
     Problems,
 )
-from .fields import event_spec
+from .fields import event_spec, first_line
 from .view import View
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ class EventForm(View):
         self._ready = False
 
         self._root = Group(self.spec, self, None)
-        doc = (self.event_class.__doc__ or "").strip().splitlines()[0]
+        doc = first_line(self.event_class)
         self.title = widgets.HTML(f"<b>{html.escape(self.type)}</b> "
                                   f'<span style="{MUTED_STYLE}">{html.escape(doc)}</span>')
         self.preview = widgets.HTML()
@@ -441,18 +441,20 @@ class EventForms(View):
 
     Args:
         dialect: the dialect previewed while no session is attached (a session's wins).
+        first: the form shown first (a user message: the first thing most people send).
 
     Attributes:
-        forms: the :class:`EventForm` of each event type (GA ``type``).
+        forms: the :class:`EventForm` of each event type (GA ``type``), each built
+            the first time it is shown or asked for.
         chooser: the dropdown choosing the form shown.
     """
 
-    def __init__(self, *, dialect: Dialect = "ga") -> None:
+    def __init__(self, *, dialect: Dialect = "ga", first: str = "conversation.item.create"
+                 ) -> None:
         super().__init__()
-        self.forms: dict[str, EventForm] = {
-            name: EventForm(name, dialect=dialect) for name in CLIENT_EVENT_TYPES}
-        first = next(iter(self.forms))
-        self.chooser = widgets.Dropdown(options=list(self.forms), value=first,
+        self.dialect = dialect
+        self.forms = _Forms(self)
+        self.chooser = widgets.Dropdown(options=list(CLIENT_EVENT_TYPES), value=first,
                                         description="Event")
         self.chooser.add_class("rtnb-forms-chooser")
         self._shown = widgets.Box([self.forms[first].widget])
@@ -483,7 +485,7 @@ class EventForms(View):
     def attach(self, session: RealtimeSession | None) -> None:
         """Every form draws and sends to ``session`` from now on."""
         self.session = session
-        for form in self.forms.values():
+        for form in self.forms.built.values():
             form.attach(session)
 
     def refresh(self) -> None:
@@ -495,4 +497,34 @@ class EventForms(View):
                 form.refresh()
 
     def _pending(self) -> Iterable[EventForm]:
-        return (form for form in self.forms.values() if form._handle is not None)
+        return (form for form in self.forms.built.values() if form._handle is not None)
+
+
+class _Forms(Mapping[str, EventForm]):
+    """The forms by event type, each built the first time it is asked for.
+
+    A form is a few hundred widgets (``session.update`` alone, most of the
+    panel's); each is a model the browser must create before the panel shows,
+    and most sessions use a few forms.
+    """
+
+    def __init__(self, owner: EventForms) -> None:
+        self._owner = owner
+        self.built: dict[str, EventForm] = {}
+
+    def __getitem__(self, event_type: str) -> EventForm:
+        form = self.built.get(event_type)
+        if form is None:
+            if event_type not in CLIENT_EVENT_TYPES:
+                raise KeyError(event_type)
+            form = EventForm(event_type, dialect=self._owner.dialect)
+            if self._owner.session is not None:
+                form.attach(self._owner.session)
+            self.built[event_type] = form
+        return form
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(CLIENT_EVENT_TYPES)
+
+    def __len__(self) -> int:
+        return len(CLIENT_EVENT_TYPES)

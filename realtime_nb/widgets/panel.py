@@ -19,6 +19,7 @@ between them and a session:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 from concurrent.futures import Future as ThreadFuture
@@ -126,18 +127,19 @@ class ControlPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
                                      self.audio_area])
         for index, title in enumerate(("Session", "Cost & timing", "Audio")):
             tabs.set_title(index, title)
-        half = widgets.Layout(width="50%", min_width="24em", padding="0 .4em")
+        def column(grow: int, *parts: widgets.Widget) -> widgets.Box:
+            # Columns share a row by weight and wrap under each other on a narrow page.
+            return widgets.Box(list(parts), layout=widgets.Layout(
+                flex=f"{grow} 1 0", min_width="26em", padding="0 .4em"))
+
+        row = widgets.Layout(flex_flow="row wrap", width="100%")
         self.children = (
             self.connection.widget,
-            widgets.HBox([
-                widgets.Box([titled("Send", self.forms.widget)], layout=half),
-                widgets.Box([titled("Events", self.log_view.widget)], layout=half),
-            ], layout=widgets.Layout(flex_flow="row wrap")),
-            widgets.HBox([
-                widgets.Box([titled("Conversation", self.conversation_view.widget)],
-                            layout=half),
-                widgets.Box([tabs], layout=half),
-            ], layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([column(3, titled("Send", self.forms.widget)),
+                          column(2, titled("Events", self.log_view.widget))], layout=row),
+            widgets.HBox([column(1, widgets.VBox([
+                titled("Conversation", self.conversation_view.widget),
+                self.state_view.say_box])), column(1, tabs)], layout=row),
         )
         for view in self.views:
             view.attach(None)
@@ -193,7 +195,9 @@ class ControlPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
         old.unobserve(self.refresher)
         self.refresher.stop_ticking()
         if self._owned and old.state != "closed":
-            start_task(old, old.close())
+            # Its loop may have stopped (the interpreter is exiting): nothing left to close.
+            with contextlib.suppress(RuntimeError):
+                start_task(old, old.close())
         self._owned = False
 
     @staticmethod

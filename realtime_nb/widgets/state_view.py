@@ -137,6 +137,7 @@ class SessionStateView(View):
         say_text, say_button: the "type while it speaks" box (``rtnb-say-text``)
             and its button (``rtnb-say-send``).
         say_status: the last say's progress, reply or error.
+        say_box: the say box, its button and status, to place (not in ``widget``).
         interrupt_task, say_task: the latest work the buttons started (``None``
             before the first click); a notebook or a test may await them.
         last_interruption, last_reply: what they returned, once they did.
@@ -163,12 +164,18 @@ class SessionStateView(View):
                                          tooltip="Interrupt, then send this as the user")
         self.say_button.add_class("rtnb-say-send")
         self.say_status = widgets.HTML()
+        # Not part of ``widget``: the panel puts it under the conversation, where a chat's
+        # input goes.
+        self.say_box = widgets.VBox([
+            widgets.HBox([self.say_text, self.say_button], layout=widgets.Layout(width="100%")),
+            self.say_status])
         self.widget = widgets.VBox([
             self.response, self.input_buffer,
-            widgets.HBox([self.progress, self.playing]),
+            widgets.HBox([self.progress, self.playing],
+                         layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
             self.config, self.diff,
-            widgets.HBox([self.interrupt_button, self.interruption]),
-            widgets.HBox([self.say_text, self.say_button]), self.say_status,
+            widgets.HBox([self.interrupt_button, self.interruption],
+                         layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
         ])
         self.widget.add_class("rtnb-state")
         self.interrupt_button.on_click(self._interrupt)
