@@ -82,16 +82,22 @@ async def story(session: rt.RealtimeSession) -> rt.SendHandle:
     return handle
 
 
+async def drawn_after_hello(view: View) -> rt.RealtimeSession:
+    """A session on the embedded mock, drawn by ``view`` after one spoken reply."""
+    session = await rt.connect("mock", quiet=True)
+    view.attach(session)
+    await session.say("Hello")
+    view.refresh()
+    return session
+
+
 # -- the conversation view ---------------------------------------------------------------------
 
 
 def test_a_reply_shows_both_items_and_a_player_with_the_whole_audio() -> None:
     async def scenario() -> tuple[ConversationView, rt.RealtimeSession]:
-        session = await rt.connect("mock", quiet=True)
         view = ConversationView()
-        view.attach(session)
-        await session.say("Hello")
-        view.refresh()
+        session = await drawn_after_hello(view)
         await session.close()
         return view, session
 
@@ -186,11 +192,8 @@ def test_a_users_transcript_is_labelled_as_asr_and_their_audio_gets_a_player() -
 
 def test_only_the_items_that_changed_are_redrawn() -> None:
     async def scenario() -> tuple[list[int], list[Any], ConversationView]:
-        session = await rt.connect("mock", quiet=True)
         view = ConversationView()
-        view.attach(session)
-        await session.say("Hello")
-        view.refresh()
+        session = await drawn_after_hello(view)
         counts = [view.rebuilt]
         first = dict(view.rows)
         view.refresh()
@@ -246,11 +249,8 @@ def test_text_grows_on_each_refresh_and_the_player_waits_for_the_whole_audio() -
 
 def test_the_state_view_is_idle_after_a_reply_and_shows_the_session() -> None:
     async def scenario() -> tuple[SessionStateView, rt.RealtimeSession]:
-        session = await rt.connect("mock", quiet=True)
         view = SessionStateView()
-        view.attach(session)
-        await session.say("Hello")
-        view.refresh()
+        session = await drawn_after_hello(view)
         await session.close()
         return view, session
 
@@ -271,11 +271,8 @@ def test_the_state_view_is_idle_after_a_reply_and_shows_the_session() -> None:
 
 def test_the_state_view_shows_a_refused_update_field_by_field() -> None:
     async def scenario() -> SessionStateView:
-        session = await rt.connect("mock", quiet=True)
         view = SessionStateView()
-        view.attach(session)
-        await session.say("Hello")
-        view.refresh()
+        session = await drawn_after_hello(view)
         with pytest.warns(rt.SessionDiffWarning), pytest.raises(rt.ServerError):
             await session.update(audio={"output": {"voice": "marin"}})
         view.refresh()
