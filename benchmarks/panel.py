@@ -81,6 +81,7 @@ import ipywidgets
 import msgspec
 import openai
 import pydantic
+from ipywidgets.widgets.widget import _remove_buffers
 from openai._models import construct_type_unchecked
 from openai.types.realtime.realtime_server_event import RealtimeServerEvent
 
@@ -218,7 +219,9 @@ class FrontEnd:
         def counting_open(widget: Any) -> Any:
             result = open_(widget)
             counter.opens += 1
-            counter.bytes += counter._size(widget.get_state(), None)
+            # As the comm_open carries it: binary values (a player's WAV) as buffers.
+            state, _, buffers = _remove_buffers(widget.get_state())
+            counter.bytes += counter._size(state, buffers)
             return result
 
         ipywidgets.Widget._send = counting_send
