@@ -43,8 +43,9 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 $(CHROMIUM):
 	@echo "make: installing Debian's chromium for the real-browser test (apt-get install chromium)"
-	$(SUDO) apt-get install -y -q chromium >/dev/null || \
-		($(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null)
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || \
+		($(SUDO) apt-get update -q >/dev/null && \
+		 $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null)
 
 test: $(STAMP_TEST) $(CHROMIUM)
 	$(BIN)/ruff check realtime_nb tests benchmarks tools
