@@ -206,3 +206,51 @@ def test_ten_thousand_streamed_events_keep_the_log_bounded() -> None:
         await session.close()
 
     run(main)
+
+
+def test_forms_send_through_the_panel_and_every_part_follows() -> None:
+    async def main() -> None:
+        panel = ControlPanel()
+        session = await panel.connected()
+        item = panel.forms.select("conversation.item.create")
+        item.set("item.content", [{"type": "input_text", "text": "Hello from the panel"}])
+        item.send_button.click()  # returns at once: send_nowait
+        await until(lambda: panel.events.counts["conversation.item.added"] == 1)
+        respond = panel.forms.select("response.create")
+        respond.send_button.click()
+        await until(lambda: panel.events.counts["response.done"] == 1)
+        await until(lambda: len(session.usage.rows) == 1)
+        panel.refresher.flush()
+        # The log: both directions, the item and the response.
+        assert panel.events.directions["client"] == 2
+        lines = "\n".join(str(label) for label, _ in panel.log_view.lines.options)
+        assert "conversation.item.create" in lines and "response.done" in lines
+        # The conversation: the message and the reply.
+        assert _contains_text(panel.conversation_view.widget, "Hello from the panel")
+        assert len(session.conversation.items) == 2
+        # The counters: usage has its row, the state view says idle again.
+        row = session.usage.rows[0]
+        assert row.response_id in panel.cost_view.table.value
+        assert f"{row.input_tokens:,}" in panel.cost_view.table.value
+        assert panel.cost_view.timeline.value.count("<rect") >= 1
+        assert panel.state_view.response.value == "Response: idle"
+        panel.close()
+
+    run(main)
+
+
+def test_a_bad_value_in_a_panel_form_sends_nothing() -> None:
+    async def main() -> None:
+        panel = ControlPanel()
+        session = await panel.connected()
+        form = panel.forms.select("conversation.item.truncate")
+        form.set("item_id", "item_1")
+        form.set("audio_end_ms", -5)
+        assert form.send_button.disabled
+        assert "audio_end_ms" in form.error.value
+        form.send_button.click()
+        await asyncio.sleep(0.2)
+        assert panel.events.directions["client"] == 0 and session.protocol.sent == 0
+        panel.close()
+
+    run(main)
