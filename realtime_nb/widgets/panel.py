@@ -185,7 +185,7 @@ class ControlPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
         session.observe(self.refresher)
         for view in self.views:
             view.attach(session)
-        self.refresher.start_ticking()
+        self.refresher.start_ticking(until=lambda: session.state == "closed")
 
     def _detach(self) -> None:
         old, self._session = self._session, None

@@ -169,8 +169,10 @@ class Refresher(Observer):
             except Exception:  # one broken part must not freeze the others
                 logger.exception("The panel's %s failed to redraw", type(view).__name__)
 
-    def start_ticking(self) -> None:
-        """Redraw every ``tick`` seconds from now, on the running loop (if any)."""
+    def start_ticking(self, until: Callable[[], bool] | None = None) -> None:
+        """Redraw every ``tick`` seconds from now, on the running loop (if any), until
+        ``until()`` is true (then once more, and no longer: a closed session's panel,
+        left behind by a re-run cell, must not keep a timer, and itself, alive)."""
         self.stop_ticking()
         if self.tick is None:
             return
@@ -181,6 +183,9 @@ class Refresher(Observer):
 
         def tick() -> None:
             self.flush()
+            if until is not None and until():
+                self._ticker = None
+                return
             self._ticker = loop.call_later(self.tick or 1.0, tick)
 
         self._ticker = loop.call_later(self.tick, tick)
