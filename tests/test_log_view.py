@@ -19,7 +19,8 @@ import pytest
 
 import realtime_nb as rt
 from realtime_nb.state.event_log import TIMES, EventLog
-from realtime_nb.widgets.log_view import CAUSE_MARK, ERROR_MARK, LogView, export_name
+from realtime_nb.widgets.log_view import CAUSE_MARK, ERROR_MARK, LogView
+from realtime_nb.widgets.view import export_name
 
 RESPONSE = "resp_1"
 
@@ -271,7 +272,7 @@ def test_export_writes_the_kept_events_in_the_working_directory(
     assert lines[2]["event"] == audio_delta(0).to_dict()
     second = view.export_jsonl(tmp_path)  # within the same second: a second file
     assert second != path and second.exists()
-    assert export_name().startswith("realtime_nb-events-")
+    assert export_name("events", ".jsonl").startswith("realtime_nb-events-")
 
 
 def test_attach_shows_json_in_the_sessions_dialect() -> None:

@@ -16,6 +16,7 @@ import re
 import time
 import wave
 from collections.abc import Coroutine, Iterator
+from pathlib import Path
 from typing import Any
 
 import ipywidgets
@@ -514,3 +515,23 @@ def test_detached_views_say_so_and_disable_the_buttons() -> None:
     state.say_text.value = "Hello"
     state.say_button.click()  # nothing to send to: nothing happens, nothing raises
     assert state.say_task is None and state.say_text.value == "Hello"
+
+
+def test_the_conversation_saves_its_transcript_and_audio(tmp_path: Path) -> None:
+    async def scenario() -> tuple[ConversationView, rt.RealtimeSession]:
+        view = ConversationView()
+        session = await drawn_after_hello(view)
+        await session.close()
+        return view, session
+
+    view, session = run(scenario())
+    transcript = view.save_transcript(tmp_path)
+    assert transcript is not None and transcript.suffix == ".md"
+    text = transcript.read_text(encoding="utf-8")
+    assert "Hello" in text and session.conversation.items[1].transcript[:20] in text
+    wavs = view.save_audio(tmp_path)
+    assert len(wavs) == 1 and wavs[0].suffix == ".wav"  # the assistant's audio
+    assert wav_ms(wavs[0].read_bytes()) == pytest.approx(session.conversation.items[1].audio_ms,
+                                                         abs=1)
+    assert str(wavs[0].parent) in view.export_note.value
+    assert view.save_transcript(tmp_path) != transcript  # a second export keeps the first

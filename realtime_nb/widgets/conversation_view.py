@@ -18,12 +18,13 @@ is megabytes, and each assignment is a message to the browser.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from ..state.items import AUDIO_KINDS, Item
-from .view import View
+from .view import View, export_path
 
 if TYPE_CHECKING:
     from ..connection.session import RealtimeSession
@@ -166,6 +167,9 @@ class ConversationView(View):
         rows: the row drawn for each item, by item id.
         rebuilt: how many rows were redrawn so far (for tests: an unchanged item
             costs nothing).
+        exports: buttons that save the transcript (Markdown) and each item's audio
+            (WAV files) in the working directory, and a line saying where; not in
+            ``widget``: the panel places it.
     """
 
     def __init__(self) -> None:
@@ -173,6 +177,17 @@ class ConversationView(View):
         self.widget = widgets.VBox()
         self.widget.add_class("rtnb-conversation")
         self._note = widgets.HTML()
+        self.transcript_button = widgets.Button(description="Save transcript", icon="file-text",
+                                                tooltip="The conversation as Markdown")
+        self.audio_button = widgets.Button(description="Save audio", icon="file-audio-o",
+                                           tooltip="Each item's audio as a WAV file")
+        self.export_note = widgets.HTML()
+        self.transcript_button.on_click(lambda _: self.save_transcript())
+        self.audio_button.on_click(lambda _: self.save_audio())
+        self.exports = widgets.HBox([self.transcript_button, self.audio_button, self.export_note],
+                                    layout=widgets.Layout(flex_flow="row wrap",
+                                                          align_items="center"))
+        self.exports.add_class("rtnb-conversation-exports")
         self.rows: dict[str, ItemRow] = {}
         self._order: tuple[str, ...] | None = None
         self.rebuilt = 0
@@ -216,3 +231,25 @@ class ConversationView(View):
     def _show(self, order: tuple[str, ...], children: tuple[widgets.Widget, ...]) -> None:
         self._order = order
         self.widget.children = children
+
+    def save_transcript(self, directory: str | Path | None = None) -> Path | None:
+        """Write the conversation as Markdown to ``realtime_nb-transcript-<UTC time>.md``
+        in ``directory`` (default: the working directory); ``None`` with no session."""
+        if self.session is None:
+            self.export_note.value = "<i>Not connected.</i>"
+            return None
+        path = self.session.conversation.save(export_path("transcript", ".md", directory))
+        self.export_note.value = f"Wrote <code>{html.escape(str(path))}</code>"
+        return path
+
+    def save_audio(self, directory: str | Path | None = None) -> list[Path]:
+        """Write each item's audio as WAV into a new folder ``realtime_nb-audio-<UTC time>``
+        in ``directory`` (default: the working directory); returns the files."""
+        if self.session is None:
+            self.export_note.value = "<i>Not connected.</i>"
+            return []
+        folder = export_path("audio", "", directory)
+        paths = self.session.conversation.save_audio(folder)
+        self.export_note.value = (f"Wrote {len(paths)} WAV file{'s' if len(paths) != 1 else ''}"
+                                  f" to <code>{html.escape(str(folder))}</code>")
+        return paths

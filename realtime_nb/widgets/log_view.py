@@ -20,19 +20,19 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from ..state.event_log import EventLog, LogEntry
-from .view import View
+from .view import View, export_path
 
 if TYPE_CHECKING:
     from ..connection.session import RealtimeSession
 
-__all__ = ["LogView", "line_of", "export_name", "CAUSE_MARK", "ERROR_MARK"]
+__all__ = ["LogView", "line_of", "CAUSE_MARK", "ERROR_MARK"]
 
 CAUSE_MARK = "⚠"
 """Marks a client line one of whose events caused an error."""
@@ -60,16 +60,6 @@ def line_of(entry: LogEntry) -> str:
         mark = CAUSE_MARK + " "
     line = f"{clock} {_ARROWS[entry.direction]} {mark}{entry.type} {entry.summary}"
     return line if len(line) <= _LINE_WIDTH else line[: _LINE_WIDTH - 1] + "…"
-
-
-def export_name(now: datetime | None = None) -> str:
-    """The file name of an export made at ``now`` (UTC; default: now).
-
-    >>> export_name(datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC))
-    'realtime_nb-events-20250102T030405Z.jsonl'
-    """
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return f"realtime_nb-events-{moment:%Y%m%dT%H%M%SZ}.jsonl"
 
 
 def _patterns(text: str) -> list[str]:
@@ -265,12 +255,7 @@ class LogView(View):
     def export_jsonl(self, directory: str | Path | None = None) -> Path:
         """Write the kept events (audio whole) to ``realtime_nb-events-<UTC time>.jsonl``
         in ``directory`` (default: the working directory); returns the path."""
-        folder = Path.cwd() if directory is None else Path(directory)
-        path = folder / export_name()
-        suffix = 1
-        while path.exists():  # two exports in one second: keep both
-            suffix += 1
-            path = folder / export_name().replace(".jsonl", f"-{suffix}.jsonl")
+        path = export_path("events", ".jsonl", directory)
         count = self.log.to_jsonl(path)
         self.exported = path
         with self.export_note.hold_sync():

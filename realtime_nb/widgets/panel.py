@@ -139,7 +139,8 @@ class ControlPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
                           column(2, titled("Events", self.log_view.widget))], layout=row),
             widgets.HBox([column(1, widgets.VBox([
                 titled("Conversation", self.conversation_view.widget),
-                self.state_view.say_box])), column(1, tabs)], layout=row),
+                self.state_view.say_box, self.conversation_view.exports])),
+                column(1, tabs)], layout=row),
         )
         for view in self.views:
             view.attach(None)

@@ -25,6 +25,8 @@ import concurrent.futures
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import ipywidgets as widgets
@@ -35,7 +37,7 @@ from ..wire.base import ClientEvent
 if TYPE_CHECKING:
     from ..connection.session import RealtimeSession
 
-__all__ = ["View", "Refresher", "Work", "start_task"]
+__all__ = ["View", "Refresher", "Work", "start_task", "export_name", "export_path"]
 
 logger = logging.getLogger("realtime_nb.widgets")
 
@@ -74,6 +76,29 @@ def start_task(session: RealtimeSession | None, work: Coroutine[Any, Any, _T]) -
         return asyncio.run_coroutine_threadsafe(work, loop)
     work.close()
     raise RuntimeError("The session's event loop is not running: connect again.")
+
+
+def export_name(what: str, suffix: str, now: datetime | None = None) -> str:
+    """The name of an export of ``what`` made at ``now`` (UTC; default: now).
+
+    >>> export_name("events", ".jsonl", datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC))
+    'realtime_nb-events-20250102T030405Z.jsonl'
+    """
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"realtime_nb-{what}-{moment:%Y%m%dT%H%M%SZ}{suffix}"
+
+
+def export_path(what: str, suffix: str, directory: str | Path | None = None) -> Path:
+    """A path for a new export of ``what`` in ``directory`` (default: the working
+    directory) that names nothing there yet: two exports in one second keep both."""
+    folder = Path.cwd() if directory is None else Path(directory)
+    name = export_name(what, suffix)
+    path = folder / name
+    copy = 1
+    while path.exists():
+        copy += 1
+        path = folder / (name[: len(name) - len(suffix)] + f"-{copy}{suffix}")
+    return path
 
 
 class View:
