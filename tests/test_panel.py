@@ -254,3 +254,35 @@ def test_a_bad_value_in_a_panel_form_sends_nothing() -> None:
         panel.close()
 
     run(main)
+
+
+def test_forms_say_what_the_service_would_refuse_in_the_state_now() -> None:
+    async def main() -> None:
+        mock = MockServer(pace="realtime", seed=3)
+        async with mock:
+            session = await rt.connect(mock.url, quiet=True)
+            panel = ControlPanel(session)
+            commit = panel.forms.select("input_audio_buffer.commit")
+            panel.refresher.flush()
+            assert "0 ms" in commit.advice.value and "100 ms" in commit.advice.value
+            cancel = panel.forms.select("response.cancel")
+            panel.refresher.flush()
+            assert "response_cancel_not_active" in cancel.advice.value
+            handle = await session.send(rt.create_response(), wait=True)
+            create = panel.forms.select("response.create")
+            panel.refresher.flush()
+            active = handle.reply.response.id
+            assert active in create.advice.value
+            create.send_button.click()  # refused by the panel, as the advice says
+            assert "ResponseActive" in create.status.value or "active" in create.status.value
+            panel.forms.select("response.cancel")
+            panel.refresher.flush()
+            assert cancel.advice.value == ""  # now there is something to cancel
+            await handle.wait_for("response.output_audio.delta")
+            update = panel.forms.select("session.update")
+            panel.refresher.flush()
+            assert "cannot_update_voice" in update.advice.value
+            panel.close()
+            await session.close()
+
+    run(main)

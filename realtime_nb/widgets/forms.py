@@ -31,6 +31,7 @@ from ..errors import EventValidationError, RealtimeError
 from ..wire.base import ClientEvent, Dialect
 from ..wire.client_events import CLIENT_EVENT_TYPES
 from ..wire.validation import convert
+from .advice import advise
 from .editors import (
     ERROR_STYLE,
     MUTED_STYLE,
@@ -113,6 +114,8 @@ class EventForm(View):
         preview: the HTML widget showing the JSON as it would be sent.
         error: the form's error line (the first problem, with its field path).
         status: what became of the last send (``sent as evt_...``, a server error).
+        advice: what the service would refuse in the session's state now (a second
+            ``response.create``, a commit under 100 ms...), from :mod:`.advice`.
         send_button: sends the event with ``session.send_nowait`` (disabled while invalid).
     """
 
@@ -144,6 +147,9 @@ class EventForm(View):
         doc = first_line(self.event_class)
         self.title = widgets.HTML(f"<b>{html.escape(self.type)}</b> "
                                   f'<span style="{MUTED_STYLE}">{html.escape(doc)}</span>')
+        # What the service would refuse in the session's state now (advice.py).
+        self.advice = widgets.HTML()
+        self.advice.add_class("rtnb-form-advice")
         self.preview = widgets.HTML()
         self.preview.add_class("rtnb-preview")
         self.error = widgets.HTML()
@@ -160,7 +166,7 @@ class EventForm(View):
                             layout=widgets.Layout(flex="1 1 55%", min_width="24em"))
         right = widgets.VBox([self.preview], layout=widgets.Layout(flex="1 1 40%",
                                                                    min_width="18em"))
-        self.widget = widgets.VBox([self.title, widgets.HBox(
+        self.widget = widgets.VBox([self.title, self.advice, widgets.HBox(
             [left, right], layout=widgets.Layout(flex_flow="row wrap", grid_gap="1em"))])
         self.widget.add_class("rtnb-form")
         self.widget.add_class("rtnb-form-" + self.type.replace(".", "-"))
@@ -253,6 +259,9 @@ class EventForm(View):
                 if isinstance(editor, AudioField):
                     editor.refit()
             self.changed()
+        said = advise(self.type, session)
+        self.advice.value = (f'<span style="color:#8a6d00">&#9888; {html.escape(said)}</span>'
+                             if said else "")
         if session is None:
             return
         if self.pickers:
