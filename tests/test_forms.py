@@ -73,7 +73,7 @@ class FakeSession:
 
     @property
     def target(self) -> Any:
-        return SimpleNamespace(dialect=self.dialect)
+        return SimpleNamespace(dialect=self.dialect, kind="url")
 
     @property
     def session(self) -> Any:
@@ -81,7 +81,9 @@ class FakeSession:
 
     @property
     def conversation(self) -> Any:
-        return SimpleNamespace(items=list(self.items), responses=list(self.responses))
+        active = next((r.id for r in self.responses if r.status == "in_progress"), None)
+        return SimpleNamespace(items=list(self.items), responses=list(self.responses),
+                               active_response=active, input_audio_ms=0.0)
 
     @property
     def playback(self) -> Any:
