@@ -92,17 +92,22 @@ async def drawn_after_hello(view: View) -> rt.RealtimeSession:
     return session
 
 
+def closed_after_hello(view: View) -> rt.RealtimeSession:
+    """:func:`drawn_after_hello`, run to the end: the session is closed when it returns."""
+    async def scenario() -> rt.RealtimeSession:
+        session = await drawn_after_hello(view)
+        await session.close()
+        return session
+
+    return run(scenario())
+
+
 # -- the conversation view ---------------------------------------------------------------------
 
 
 def test_a_reply_shows_both_items_and_a_player_with_the_whole_audio() -> None:
-    async def scenario() -> tuple[ConversationView, rt.RealtimeSession]:
-        view = ConversationView()
-        session = await drawn_after_hello(view)
-        await session.close()
-        return view, session
-
-    view, session = run(scenario())
+    view = ConversationView()
+    session = closed_after_hello(view)
     user, assistant = session.conversation.items
     assert "rtnb-conversation" in view.widget._dom_classes
     assert view.widget.children == (view.rows[user.id].box, view.rows[assistant.id].box)
@@ -249,13 +254,8 @@ def test_text_grows_on_each_refresh_and_the_player_waits_for_the_whole_audio() -
 
 
 def test_the_state_view_is_idle_after_a_reply_and_shows_the_session() -> None:
-    async def scenario() -> tuple[SessionStateView, rt.RealtimeSession]:
-        view = SessionStateView()
-        session = await drawn_after_hello(view)
-        await session.close()
-        return view, session
-
-    view, session = run(scenario())
+    view = SessionStateView()
+    session = closed_after_hello(view)
     assert "rtnb-state" in view.widget._dom_classes
     assert view.response.value == "Response: idle"
     assert "<b>0 ms</b>" in view.input_buffer.value
@@ -518,13 +518,8 @@ def test_detached_views_say_so_and_disable_the_buttons() -> None:
 
 
 def test_the_conversation_saves_its_transcript_and_audio(tmp_path: Path) -> None:
-    async def scenario() -> tuple[ConversationView, rt.RealtimeSession]:
-        view = ConversationView()
-        session = await drawn_after_hello(view)
-        await session.close()
-        return view, session
-
-    view, session = run(scenario())
+    view = ConversationView()
+    session = closed_after_hello(view)
     transcript = view.save_transcript(tmp_path)
     assert transcript is not None and transcript.suffix == ".md"
     text = transcript.read_text(encoding="utf-8")
