@@ -13,10 +13,11 @@ import realtime_nb.audio.pcm
 import realtime_nb.builders
 import realtime_nb.codec
 import realtime_nb.errors
+import realtime_nb.widgets
 import realtime_nb.wire
 
 MODULES = [realtime_nb, realtime_nb.wire, realtime_nb.errors, realtime_nb.builders,
-           realtime_nb.codec, realtime_nb.audio, realtime_nb.audio.pcm]
+           realtime_nb.codec, realtime_nb.audio, realtime_nb.audio.pcm, realtime_nb.widgets]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
