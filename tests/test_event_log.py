@@ -191,14 +191,14 @@ def test_audio_is_summarised_everywhere_and_never_shown_as_base64() -> None:
         for payload in payloads:
             assert not leaks(text, payload), text[:200]
     append_entry, item_entry, delta_entry, retrieved_entry = log.entries()
-    assert append_entry.to_dict()["event"]["audio"] == "<4,800 bytes base64: 100 ms audio/pcm>"
+    assert append_entry.to_dict()["event"]["audio"] == "<base64: 4,800 bytes, 100 ms PCM16 24 kHz>"
     content = item_entry.to_dict()["event"]["item"]["content"][0]
-    assert content["audio"] == "<48,000 bytes base64: 1,000 ms audio/pcm>"
-    assert "48,000 bytes base64: 1,000 ms" in item_entry.summary
+    assert content["audio"] == "<base64: 48,000 bytes, 1,000 ms PCM16 24 kHz>"
+    assert "48,000 bytes, 1,000 ms" in item_entry.summary
     collapsed = delta_entry.to_dict()
     assert collapsed["count"] == 2 and collapsed["audio"] == {"bytes": 6144, "ms": 128.0,
                                                               "format": "audio/pcm"}
-    assert collapsed["first"]["event"]["delta"] == "<3,072 bytes base64: 64 ms audio/pcm>"
+    assert collapsed["first"]["event"]["delta"] == "<base64: 3,072 bytes, 64 ms PCM16 24 kHz>"
     assert collapsed["first"]["seq"] == 3 and collapsed["last"]["seq"] == 4
     assert "base64" in retrieved_entry.json()
     # The full export, by contrast, carries the audio whole.
@@ -217,9 +217,10 @@ def test_audio_is_measured_in_the_formats_the_session_announced() -> None:
     assert before.summary == "4,800 bytes · 100 ms"  # the default, PCM16 24 kHz
     assert after.summary == "800 bytes · 100 ms audio/pcmu"
     assert append.summary == "1,600 bytes · 200 ms audio/pcma"
-    assert after.to_dict()["event"]["delta"] == "<800 bytes base64: 100 ms audio/pcmu>"
+    assert after.to_dict()["event"]["delta"] == "<base64: 800 bytes, 100 ms G.711 µ-law 8 kHz>"
     assert log.formats == ("audio/pcma", "audio/pcmu")
-    assert audio_marker("AAAA" * 16_000, "audio/pcm") == "<48,000 bytes base64: 1,000 ms audio/pcm>"
+    assert audio_marker("AAAA" * 16_000, "audio/pcm") == (
+        "<base64: 48,000 bytes, 1,000 ms PCM16 24 kHz>")
 
 
 def test_long_strings_that_are_not_audio_stay_whole() -> None:

@@ -134,7 +134,7 @@ def test_the_detail_pane_shows_the_selected_entry_as_escaped_json_with_audio_sum
     shown = json.loads(_unescape(re.search(r"<pre>(.*)</pre>", view.detail.value,
                                            re.S).group(1)))
     assert shown["count"] == 3 and shown["audio"]["bytes"] == 14_400
-    assert shown["first"]["event"]["delta"] == "<4,800 bytes base64: 100 ms audio/pcm>"
+    assert shown["first"]["event"]["delta"] == "<base64: 4,800 bytes, 100 ms PCM16 24 kHz>"
     payload = audio_delta(0).delta
     assert payload[:40] not in view.detail.value
 

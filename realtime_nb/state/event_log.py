@@ -14,7 +14,7 @@ What it promises:
   is one line ``response.output_audio.delta ×240  480,000 bytes · 10,000 ms``,
   not 240.
 * **Audio is summarised, never shown as base64.** Summaries and the JSON of
-  :meth:`LogEntry.json` put ``"<48,000 bytes base64: 1,000 ms audio/pcm>"``
+  :meth:`LogEntry.json` put ``"<base64: 48,000 bytes, 1,000 ms PCM16 24 kHz>"``
   where the audio was, in the session's formats (followed from
   ``session.created`` / ``session.updated``). Other long strings stay whole.
 * **Errors point at their cause.** An ``error`` names the client event that
@@ -63,6 +63,8 @@ from ..codec import UnknownServerEvent, parse_client_event, parse_server_event
 from ..errors import DecodeError, EventValidationError
 from ..tape import Tape
 from ..wire.base import ClientEvent, Dialect, check_dialect
+from ..wire.reprs import describe_audio
+from .items import base64_length
 from .observer import Observer
 
 __all__ = ["EventLog", "LogEntry", "Direction", "AudioExport", "DEFAULT_CAPACITY", "TIMES",
@@ -106,18 +108,11 @@ TIMES = "\N{MULTIPLICATION SIGN}"
 escape here, since the linter takes the sign itself for a letter x)."""
 
 
-def _b64_size(text: str) -> int:
-    """Bytes that base64 ``text`` decodes to, by arithmetic on its length (no decoding,
-    no validation: the size of a summary, not a check)."""
-    pad = 2 if text.endswith("==") else 1 if text.endswith("=") else 0
-    return len(text) // 4 * 3 - pad
-
-
 def _audio_size(value: Any) -> int:
     """Bytes of audio held as raw bytes (a built append) or base64 text (on the wire)."""
     if isinstance(value, bytes | bytearray | memoryview):
         return len(value)
-    return _b64_size(value) if isinstance(value, str) else 0
+    return base64_length(value) if isinstance(value, str) else 0
 
 
 def _ms(size: int, fmt: FormatType) -> float:
@@ -125,13 +120,13 @@ def _ms(size: int, fmt: FormatType) -> float:
 
 
 def audio_marker(text: str, fmt: FormatType) -> str:
-    """The short stand-in for base64 audio ``text`` in summaries and shown JSON.
+    """The short stand-in for base64 audio ``text`` in summaries and shown JSON (as the
+    wire models' reprs write it).
 
     >>> audio_marker("AAAA" * 16_000, "audio/pcm")
-    '<48,000 bytes base64: 1,000 ms audio/pcm>'
+    '<base64: 48,000 bytes, 1,000 ms PCM16 24 kHz>'
     """
-    size = _b64_size(text)
-    return f"<{size:,} bytes base64: {_ms(size, fmt):,.0f} ms {fmt}>"
+    return f"<base64: {describe_audio(base64_length(text), fmt)}>"
 
 
 def _summarised(data: Any, kind: str, formats: tuple[FormatType, FormatType]) -> Any:

@@ -20,16 +20,16 @@ from __future__ import annotations
 import base64
 import html
 import json
-import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from ..audio.formats import bytes_per_ms, session_format
+from ..audio.formats import session_format
 from ..errors import EventValidationError, RealtimeError
 from ..wire.base import ClientEvent, Dialect
 from ..wire.client_events import CLIENT_EVENT_TYPES
+from ..wire.reprs import describe_audio
 from ..wire.validation import convert
 from .advice import advise
 from .editors import (
@@ -78,9 +78,7 @@ def _lighten(value: Any, path: tuple[str, ...] = ()) -> tuple[Any, list[tuple[tu
 
 
 def _summary(size: int, fmt: str) -> str:
-    length = 4 * math.ceil(size / 3)
-    return (f"<{size:,} bytes = {size / bytes_per_ms(fmt):,.0f} ms of {fmt}; "
-            f"{length:,} base64 characters, summarised here, sent in full>")
+    return f"<base64: {describe_audio(size, fmt)}; summarised here, sent in full>"
 
 
 def _put(wire: Any, path: tuple[str, ...], text: str) -> None:
