@@ -63,7 +63,8 @@ class ResponseState:
             it (``None`` for a response the server started, such as a voice turn's).
         requested_at, created_at, first_delta_at, first_audio_at, done_at: clock
             readings (the Conversation's clock); the ``*_ms`` properties give the
-            times from the request.
+            times from the request (from ``response.created`` for a response the
+            server started: :attr:`started_at`).
         audio_format: the GA format ``type`` of its output audio, if it said.
         done: ``response.done`` arrived.
     """
@@ -96,19 +97,26 @@ class ResponseState:
         return _ms(self.requested_at, self.created_at)
 
     @property
+    def started_at(self) -> float | None:
+        """Where its timings count from: the ``response.create`` that asked for it, or
+        ``response.created`` for one the server started (a voice turn)."""
+        return self.requested_at if self.requested_at is not None else self.created_at
+
+    @property
     def first_delta_ms(self) -> float | None:
-        """Milliseconds from the request to the first text, audio or arguments delta."""
-        return _ms(self.requested_at, self.first_delta_at)
+        """Milliseconds from the start (:attr:`started_at`) to the first text, audio or
+        arguments delta."""
+        return _ms(self.started_at, self.first_delta_at)
 
     @property
     def first_audio_ms(self) -> float | None:
-        """Milliseconds from the request to the first audio delta."""
-        return _ms(self.requested_at, self.first_audio_at)
+        """Milliseconds from the start (:attr:`started_at`) to the first audio delta."""
+        return _ms(self.started_at, self.first_audio_at)
 
     @property
     def done_ms(self) -> float | None:
-        """Milliseconds from the request to ``response.done``."""
-        return _ms(self.requested_at, self.done_at)
+        """Milliseconds from the start (:attr:`started_at`) to ``response.done``."""
+        return _ms(self.started_at, self.done_at)
 
     @property
     def active(self) -> bool:

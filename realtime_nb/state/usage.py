@@ -367,19 +367,16 @@ class UsageTable(Observer):
     def _done(self, response: Any) -> None:
         response_id = str(response.id)
         timed = self.conversation._responses.get(response_id)
-        # From the response.create; from response.created for one voice activity started.
-        started = None if timed is None else (timed.requested_at or timed.created_at)
 
-        def ms(at: float | None) -> float | None:
-            return None if at is None or started is None else round((at - started) * 1000, 3)
+        def ms(value: float | None) -> float | None:
+            return None if value is None else round(value, 3)
 
         usage = _plain(response.usage)
         status = response.status if isinstance(response.status, str) else ""
         self.rows.append(self._row(
             response_id, status, self.model, usage,
-            ms(None if timed is None else timed.first_delta_at),
-            ms(None if timed is None else timed.first_audio_at),
-            ms(None if timed is None else timed.done_at)))
+            *((None, None, None) if timed is None else
+              (ms(timed.first_delta_ms), ms(timed.first_audio_ms), ms(timed.done_ms)))))
 
     def _row(self, response_id: str, status: str, model: str | None, usage: Any,
              first_delta_ms: float | None, first_audio_ms: float | None,

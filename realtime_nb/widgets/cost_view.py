@@ -68,13 +68,8 @@ class Timing:
 
 def timing_of(response: ResponseState) -> Timing:
     """The :class:`Timing` of a response the conversation followed."""
-    start = response.requested_at if response.requested_at is not None else response.created_at
-
-    def ms(at: float | None) -> float | None:
-        return None if at is None or start is None else (at - start) * 1000.0
-
-    return Timing(response.id, response.status, ms(response.first_delta_at),
-                  ms(response.first_audio_at), ms(response.done_at) if response.done else None,
+    return Timing(response.id, response.status, response.first_delta_ms,
+                  response.first_audio_ms, response.done_ms if response.done else None,
                   out_of_band=response.out_of_band)
 
 

@@ -149,7 +149,7 @@ class ControlPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
         else:
             # connect() is called here, in the cell, so that re-running the cell closes
             # the session its previous run opened; the opening itself runs in the background.
-            self._open(connect(**self._args(self.connection.connect_args())))
+            self._open(connect(**self.connection.connect_args()))
 
     # -- the session -------------------------------------------------------------------------
 
@@ -201,11 +201,6 @@ class ControlPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
                 start_task(old, old.close())
         self._owned = False
 
-    @staticmethod
-    def _args(args: dict[str, Any]) -> dict[str, Any]:
-        url = args.pop("url", None)
-        return {"url": url, **args}
-
     def _open(self, connecting: Connecting) -> None:
         self.connection.connecting = True
         self.connection.failure = ""
@@ -229,7 +224,7 @@ class ControlPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
         for view in self.views:
             view.attach(None)
         try:
-            connecting = connect(**self._args(args))
+            connecting = connect(**args)
         except Exception as error:  # a target that cannot be right: said at once
             self.connection.failure = _explain(error)
             self.connection.refresh()
