@@ -806,7 +806,7 @@ class EventLog(Observer):
         found: list[LogEntry] = []
         if limit is not None and limit <= 0:
             return found
-        for entry in reversed(tuple(self._entries)):
+        for entry in reversed(self._entries):
             if direction is not None and entry.direction != direction:
                 continue
             if matcher is not None and matcher.match(entry.type) is None:
@@ -821,7 +821,7 @@ class EventLog(Observer):
 
     def find(self, seq: int) -> LogEntry | None:
         """The kept entry named ``seq`` (its first event's number), or ``None``."""
-        for entry in reversed(tuple(self._entries)):
+        for entry in reversed(self._entries):
             if entry.seq == seq:
                 return entry
             if entry.seq < seq:
