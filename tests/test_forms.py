@@ -56,6 +56,7 @@ class FakeHandle:
     event_id: str
     status: str = "queued"
     reply: Any = None
+    error: Any = None
 
 
 @dataclass
@@ -523,14 +524,15 @@ def test_the_server_error_linked_to_the_sent_event_is_shown_on_refresh() -> None
     form.set("item_id", "item_gone")
     form.send_button.click()
     assert text_of(form.status) == "queued as evt_fake_1"
-    other = SimpleNamespace(client_event=SimpleNamespace(event_id="evt_other"),
-                            event=SimpleNamespace(error=SimpleNamespace(event_id="evt_other")))
-    session.errors.append(other)
+    other = rt.ServerError(SimpleNamespace(error=SimpleNamespace(
+        code="item_not_found", message="Not this one.", event_id="evt_other")))
+    session.errors.append(other)  # the session links an error to the handle it names
     form.refresh()
     assert "server error" not in text_of(form.status)  # someone else's error
     mine = rt.ServerError(SimpleNamespace(error=SimpleNamespace(
         code="item_not_found", message="Item 'item_gone' not found.", event_id="evt_fake_1")))
     session.errors.append(mine)
+    form._handle.error = mine
     form.refresh()
     assert "server error: item_not_found: Item 'item_gone' not found." in text_of(form.status)
 

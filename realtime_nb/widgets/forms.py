@@ -135,8 +135,6 @@ class EventForm(View):
         self._problem: EventValidationError | None = None
         self._handle: SendHandle | None = None
         self._failure = ""
-        self._server_error = ""
-        self._errors_seen: tuple[int, Any] = (0, None)
         self._items_seen: Any = None
         self._responses_seen: Any = None
         self._ready = False
@@ -220,7 +218,7 @@ class EventForm(View):
         Why nothing was sent (no session, an invalid event, a response in progress, a
         spent budget, a closed connection...) is shown in :attr:`status`.
         """
-        self._failure = self._server_error = ""
+        self._failure = ""
         self._handle = None
         session = self.session
         try:
@@ -242,7 +240,6 @@ class EventForm(View):
     def attach(self, session: RealtimeSession | None) -> None:
         """Draw and send to ``session`` from now on (``None``: the form's own dialect)."""
         self._items_seen = self._responses_seen = None
-        self._errors_seen = (0, None)
         super().attach(session)
 
     def refresh(self) -> None:
@@ -267,7 +264,7 @@ class EventForm(View):
         if self.prefilled:
             self._refresh_prefilled(session)
         if self._handle is not None:
-            self._refresh_sent(session)
+            self._show_status()  # its reply, or the error the session linked to it
 
     # -- inside ----------------------------------------------------------------------------------
 
@@ -392,19 +389,6 @@ class EventForm(View):
             if value is not None:
                 editor.prefill(value)  # no-op once the user typed there
 
-    def _refresh_sent(self, session: RealtimeSession) -> None:
-        handle = self._handle
-        assert handle is not None
-        errors = session.errors
-        seen = (len(errors), errors[-1] if errors else None)
-        if seen != self._errors_seen and not self._server_error:
-            self._errors_seen = seen
-            for error in reversed(errors):
-                if _caused_by(error, handle.event_id):
-                    self._server_error = str(error)
-                    break
-        self._show_status()
-
     def _show_status(self) -> None:
         if self._failure:
             self.status.value = f'<span style="{ERROR_STYLE}">{html.escape(self._failure)}</span>'
@@ -417,17 +401,10 @@ class EventForm(View):
         parts = [f"{verb} as <code>{html.escape(handle.event_id)}</code>"]
         if handle.reply is not None:
             parts.append(f"→ {html.escape(handle.reply.type)}")
-        if self._server_error:
+        if handle.error is not None:
             parts.append(f'<span style="{ERROR_STYLE}">server error: '
-                         f"{html.escape(self._server_error)}</span>")
+                         f"{html.escape(str(handle.error))}</span>")
         self.status.value = " ".join(parts)
-
-
-def _caused_by(error: Any, event_id: str) -> bool:
-    """Whether a :class:`~realtime_nb.ServerError` names the client event ``event_id``."""
-    cause = getattr(error.client_event, "event_id", None)
-    named = getattr(getattr(error.event, "error", None), "event_id", None)
-    return event_id in (cause, named)
 
 
 def _item_label(item: Any) -> str:
