@@ -75,14 +75,9 @@ class Conversation(ConversationEvents):
         wall_clock: epoch seconds, for :attr:`expires_in`.
         keep_audio: keep audio bytes for :attr:`Item.audio` (``False`` counts them only).
 
-    Attributes:
-        input: the input audio buffer (what was appended since the last commit).
-        orphans: events that named an item not seen before (kept in a placeholder).
-        expired: the service ended the session at its maximum duration
-            (``session_expired``); cleared by the next ``session.created``.
-        archived: the items of earlier sessions of this connection (a reconnect
-            opens a new, empty conversation on the server), oldest first.
-        session_id: the id of the current server session.
+    Attributes: ``input``, ``orphans``, ``expired``, ``archived`` and ``session_id``, as
+    :class:`~realtime_nb.state.conversation_events.ConversationEvents` (which applies
+    the events) describes them.
 
     A session feeds it; offline, feed it a tape::
 
