@@ -356,6 +356,8 @@ def test_the_say_box_sends_at_once_and_the_reply_shows_in_the_conversation() -> 
                                     state.say_task.done())}
         assert isinstance(state.say_task, asyncio.Future)
         seen["reply"] = await state.say_task
+        await asyncio.sleep(0)  # the task's done callbacks run
+        seen["status_at_reply"] = state.say_status.value  # drawn by the callback itself
         refresh(conversation, state)
         seen["rows"] = [row.html.value for row in conversation.rows.values()]
         seen["status"] = state.say_status.value
@@ -370,6 +372,7 @@ def test_the_say_box_sends_at_once_and_the_reply_shows_in_the_conversation() -> 
     assert ">Tell me about owls</div>" in user
     assert html.escape(reply.transcript) in assistant
     assert reply.response_id in seen["status"]
+    assert reply.response_id in seen["status_at_reply"]
 
 
 def test_typing_while_it_speaks_cancels_the_story_and_answers_the_words() -> None:

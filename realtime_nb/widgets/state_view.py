@@ -299,7 +299,8 @@ class SessionStateView(View):
         self.refresh()  # disabled at once; the result comes with a later refresh
 
     def _interrupted(self, task: Work[Interruption]) -> None:
-        # A done callback: it may run on the session's thread, so it only notes the result.
+        # A done callback, on the session's loop (where redraws run too): the outcome is
+        # drawn now, not at the next event or clock tick.
         if task.cancelled():
             return
         error = task.exception()
@@ -308,6 +309,7 @@ class SessionStateView(View):
             self._interrupt_error = error
         else:
             self.last_interruption = task.result()
+        self.refresh()
 
     def _say(self, _button: widgets.Button) -> None:
         session = self.session
@@ -334,6 +336,7 @@ class SessionStateView(View):
             self._say_error = error
         else:
             self.last_reply = task.result()
+        self.refresh()
 
 
 def _interruptible(session: RealtimeSession) -> bool:
